@@ -1,0 +1,71 @@
+"""Accounts: who may log in, with which role. One small interface, stores side by side.
+
+`open_store(location)` picks the store from ACCESS_ES_USERS: a JSON file path today (filestore.py);
+the DynamoDB table store will sit beside it behind the same interface.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator, Protocol
+
+from ..access import ROLES
+
+# Letters, digits and . _ @ - : no ':' (Basic auth splits on the first one), no spaces or controls.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountError(ValueError):
+    """A bad account name, role or password, or a store problem; the message says which."""
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    role: str
+    password_hash: str
+
+    @property
+    def readonly(self) -> bool:
+        return self.role != "admin"
+
+
+class AccountStore(Protocol):
+    location: str
+
+    def get(self, name: str) -> Account | None: ...
+
+    def all(self) -> Iterator[Account]: ...
+
+    def put(self, account: Account) -> None: ...
+
+    def remove(self, name: str) -> bool: ...
+
+
+def check_name(name: str) -> str:
+    if not NAME_PATTERN.fullmatch(name or ""):
+        raise AccountError(
+            f"invalid account name {name!r}: use 1-64 letters, digits, '.', '_', '@' or '-'"
+        )
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AccountError(f"invalid role {role!r}: use one of {', '.join(ROLES)}")
+    return role
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if any(c in password for c in "\r\n\x00"):
+        raise AccountError("the password may not contain line breaks or NUL characters")
+    return password
+
+
+def open_store(location: str) -> AccountStore:
+    from .filestore import FileStore
+
+    return FileStore(location)

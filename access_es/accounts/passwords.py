@@ -1,0 +1,22 @@
+"""Password hashes: Argon2id from argon2-cffi, slow and salted; never a password in a cookie or log."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()  # the library's current recommended parameters (RFC 9106 low-memory)
+
+# Verified when an account does not exist, so an unknown name costs the same time as a wrong
+# password and the answer does not tell which accounts exist.
+_DUMMY_HASH = _hasher.hash("access-es: no such account")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

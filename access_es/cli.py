@@ -1,0 +1,116 @@
+"""The `access-es` command: serve, users, demo.
+
+argparse rather than click: nothing here runs on Lambda, but it should start fast and stay small.
+Exit codes: 0 done, 1 the operation failed, 2 bad usage or configuration.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from .accounts import Account, AccountError, check_name, check_password, check_role, open_store
+from .settings import ConfigError, users_location
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="access-es",
+        description="A login-protected, SigV4-signing proxy for Amazon Elasticsearch / OpenSearch and "
+        "Kibana / Dashboards. Configured by ACCESS_ES_* environment variables (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the proxy with a production WSGI server (waitress)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=9200, help="port to listen on (default 9200)")
+    serve.add_argument("--threads", type=int, default=16, help="worker threads (default 16)")
+
+    users = sub.add_parser("users", help="manage accounts in ACCESS_ES_USERS")
+    usub = users.add_subparsers(dest="users_command", required=True)
+    add = usub.add_parser("add", help="add an account (password from a prompt, or stdin if piped)")
+    add.add_argument("name")
+    add.add_argument("--role", default="readonly", choices=["admin", "readonly"],
+                     help="admin may change the cluster; readonly may only read (default readonly)")
+    usub.add_parser("list", help="list accounts and roles")
+    rm = usub.add_parser("remove", help="remove an account (ends its sessions)")
+    rm.add_argument("name")
+    pw = usub.add_parser("passwd", help="set a new password (ends the account's sessions)")
+    pw.add_argument("name")
+
+    demo = sub.add_parser("demo", help="run everything locally: stand-in domain, local S3, the proxy")
+    demo.add_argument("--port", type=int, default=9200, help="the proxy's port (default 9200)")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            from .server import serve_command
+
+            return serve_command(args.host, args.port, args.threads)
+        if args.command == "users":
+            return users_command(args)
+        if args.command == "demo":
+            from .demo import run_demo
+
+            return run_demo(args.port)
+    except ConfigError as e:
+        print(e, file=sys.stderr)
+        return 2
+    except AccountError as e:
+        print(f"access-es: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def read_password(prompt: str = "Password: ") -> str:
+    """From a prompt (asked twice) on a terminal; else one line from stdin, for scripts."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Repeat it: ") != first:
+            raise AccountError("the two passwords differ")
+        return first
+    line = sys.stdin.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
+def users_command(args: argparse.Namespace) -> int:
+    from .accounts.passwords import hash_password
+
+    store = open_store(users_location())
+    cmd = args.users_command
+    if cmd == "list":
+        accounts = list(store.all())
+        if not accounts:
+            print(f"no accounts in {store.location}")
+        for account in accounts:
+            print(f"{account.name}\t{account.role}")
+        return 0
+    name = check_name(args.name)
+    if cmd == "add":
+        if store.get(name) is not None:
+            raise AccountError(f"account {name!r} exists already; use `access-es users passwd {name}`")
+        role = check_role(args.role)
+        password = check_password(read_password())
+        store.put(Account(name=name, role=role, password_hash=hash_password(password)))
+        print(f"added {name} ({role}) to {store.location}")
+        return 0
+    if cmd == "remove":
+        if not store.remove(name):
+            raise AccountError(f"no account {name!r} in {store.location}")
+        print(f"removed {name}")
+        return 0
+    if cmd == "passwd":
+        account = store.get(name)
+        if account is None:
+            raise AccountError(f"no account {name!r} in {store.location}")
+        password = check_password(read_password("New password: "))
+        store.put(Account(name=name, role=account.role, password_hash=hash_password(password)))
+        print(f"password changed for {name}; its sessions have ended")
+        return 0
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""`access-es demo` (and `make demo`): the whole thing on this machine, nothing from AWS.
+
+- a local S3 (moto_server), with a bucket for oversized answers;
+- a stand-in Elasticsearch domain (tests/upstream.py) with sample indices, which checks SigV4
+  signatures like AWS does and serves a small Dashboards-like page;
+- the proxy, signing with throw-away demo keys, and two accounts (admin and readonly).
+
+The stand-in lives with the tests, so the demo runs from a source checkout.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_REGION = "us-east-1"
+DEMO_BUCKET = "access-es-demo-overflow"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def start_moto(port: int) -> subprocess.Popen | None:
+    exe = Path(sys.executable).with_name("moto_server")
+    if not exe.exists():
+        print("  (moto_server is not installed: no local S3 this time; `make demo` installs it)")
+        return None
+    proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_for_port(port):
+        proc.terminate()
+        print("  (moto_server did not start: no local S3 this time)")
+        return None
+    return proc
+
+
+def run_demo(port: int) -> int:
+    if not (REPO / "tests" / "upstream.py").exists():
+        print("access-es demo needs a source checkout (its stand-in domain lives in tests/); "
+              "clone the repository and run `make demo`.", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(REPO))
+    from tests.sigv4_verify import Credentials
+    from tests.upstream import StandIn
+
+    from . import create_app
+    from .accounts import Account, open_store
+    from .accounts.passwords import hash_password
+    from .logs import configure_logging
+    from .server import run
+    from .settings import load_settings
+
+    work = Path(tempfile.mkdtemp(prefix="access-es-demo-"))
+    access_key, secret_key, token = "AKIADEMO" + secrets.token_hex(6).upper(), secrets.token_urlsafe(30), \
+        secrets.token_urlsafe(40)
+    # The proxy signs with these throw-away keys; the stand-in accepts only them.
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key, "AWS_SESSION_TOKEN": token,
+        "AWS_REGION": DEMO_REGION, "AWS_DEFAULT_REGION": DEMO_REGION,
+    })
+    os.environ.pop("AWS_PROFILE", None)
+
+    moto_port = free_port()
+    print("Starting the demo:")
+    moto = start_moto(moto_port)
+    if moto:
+        os.environ["AWS_ENDPOINT_URL_S3"] = f"http://127.0.0.1:{moto_port}"
+        import boto3
+
+        boto3.client("s3", region_name=DEMO_REGION).create_bucket(Bucket=DEMO_BUCKET)
+        os.environ["ACCESS_ES_OVERFLOW_BUCKET"] = DEMO_BUCKET
+        print(f"  local S3 (moto_server)     http://127.0.0.1:{moto_port}  bucket {DEMO_BUCKET}")
+
+    standin = StandIn({access_key: Credentials(access_key, secret_key, token)}, region=DEMO_REGION).start()
+    print(f"  stand-in domain            {standin.url}  (checks SigV4; indices logs-demo, movies, big-docs)")
+
+    users = work / "users.json"
+    store = open_store(str(users))
+    passwords = {"demo": secrets.token_urlsafe(9), "partner": secrets.token_urlsafe(9)}
+    store.put(Account("demo", "admin", hash_password(passwords["demo"])))
+    store.put(Account("partner", "readonly", hash_password(passwords["partner"])))
+
+    os.environ.update({
+        "ACCESS_ES_ENDPOINT": standin.url,
+        "ACCESS_ES_SECRET_KEY": secrets.token_urlsafe(32),
+        "ACCESS_ES_USERS": str(users),
+        "ACCESS_ES_HOME": "/_dashboards/",
+    })
+    settings = load_settings()
+    configure_logging()
+    app = create_app(settings)
+    url = f"http://127.0.0.1:{port}/"
+    print(f"""
+access-es demo is running: open {url}
+  admin account:     demo     / {passwords['demo']}
+  readonly account:  partner  / {passwords['partner']}
+  API clients:       curl -u demo:{passwords['demo']} '{url}logs-demo/_search?q=error&size=2'
+Press Ctrl-C to stop.
+""", flush=True)
+    try:
+        run(app, "127.0.0.1", port, threads=8)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        standin.stop()
+        if moto:
+            moto.terminate()
+            moto.wait(timeout=10)
+        for f in work.iterdir():
+            f.unlink()
+        work.rmdir()
+        print("access-es demo stopped.", flush=True)
+    return 0

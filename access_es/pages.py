@@ -1,0 +1,98 @@
+"""The proxy's own routes, under /_access-es/ and never proxied: health, login, logout, home."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms.validators import ValidationError
+
+from .auth import check_credentials, user_for
+from .errors import BadRequest, Unauthorized
+from .settings import is_local_path
+
+OWN_PREFIX = "/_access-es"
+bp = Blueprint("access_es", __name__, url_prefix=OWN_PREFIX)
+log = logging.getLogger("access_es.auth")
+
+
+def safe_next(value: str | None, default: str) -> str:
+    """`next` only when it is a path on this site; anything that a browser could read as another
+    host (`//evil`, `/\\evil`, `https:evil`, tabs or newlines that browsers strip) falls back."""
+    if value and is_local_path(value) and not value.startswith(OWN_PREFIX + "/login"):
+        return value
+    return default
+
+
+def login_url(next_path: str | None = None) -> str:
+    url = url_for("access_es.login")
+    return f"{url}?next={quote(next_path, safe='/')}" if next_path else url
+
+
+def home_url() -> str:
+    return request.script_root + current_app.config["ACCESS_ES_SETTINGS"].home
+
+
+@bp.get("/health")
+def health():
+    # No login, no upstream call: load balancers and `zappa status` may poll it freely.
+    return jsonify(status="ok", service="access-es")
+
+
+def _check_csrf() -> None:
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        raise BadRequest(
+            "the form expired or did not come from this site; reload the page and try again"
+        ) from None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    default_next = home_url()
+    next_path = safe_next(request.values.get("next"), default_next)
+    if request.method == "GET":
+        return render_template("login.html", next=next_path, csrf_token=generate_csrf(), error=None)
+
+    try:
+        _check_csrf()
+    except BadRequest as e:
+        g.reason = e.reason
+        return render_template("login.html", next=next_path, csrf_token=generate_csrf(), error=e.reason), 400
+    name = request.form.get("username", "")
+    password = request.form.get("password", "")
+    account = check_credentials(name, password) if name and password else None
+    if account is None:
+        g.reason = f"login failed for {name!r}"
+        log.warning("login failed", extra={"account": name})
+        return render_template(
+            "login.html", next=next_path, csrf_token=generate_csrf(), error="Wrong name or password.",
+            username=name,
+        ), 401
+    # A fresh cookie at every login: nothing an attacker planted before it survives.
+    session.clear()
+    login_user(user_for(account))
+    session.permanent = True
+    g.account = account
+    return redirect(next_path, 303)
+
+
+@bp.post("/logout")
+def logout():
+    _check_csrf()
+    logout_user()
+    session.clear()
+    return redirect(login_url(), 303)
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        raise Unauthorized("log in to see this page")
+    account = current_user.account
+    return render_template(
+        "home.html", account=account, home=home_url(), csrf_token=generate_csrf()
+    )

@@ -1,0 +1,123 @@
+"""The transport to the upstream domain: one requests.Session, created once, reused (keep-alive, TLS
+sessions), signing through the Signer it is given. Network failures become named errors here.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ..errors import UpstreamTimeout, UpstreamUnreachable
+from ..signing import Signer
+
+# Bodies up to this size are read before we answer, so a failure while reading them is a clean
+# 502 rather than a cut connection; larger ones are relayed as they arrive.
+BUFFER_LIMIT = 1024 * 1024
+CHUNK = 64 * 1024
+
+
+@dataclass
+class UpstreamResponse:
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes | None           # read already (small answers, HEAD)
+    stream: Iterator[bytes] | None  # or still to be read (large answers)
+    elapsed_ms: float
+
+
+class Upstream:
+    def __init__(self, endpoint: str, host: str, signer: Signer, timeout: float, pool_size: int = 32):
+        self.endpoint = endpoint
+        self.host = host
+        self.timeout = timeout
+        self.signer = signer
+        session = requests.Session()
+        # No default headers (requests would add Accept-Encoding and User-Agent of its own), no
+        # per-request environment lookups (netrc, proxies: slow, and the wrong place to decide).
+        session.headers.clear()
+        session.trust_env = False
+        session.proxies = requests.utils.get_environ_proxies(endpoint)
+        session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("AWS_CA_BUNDLE") or True
+        )
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        self.session = session
+
+    def send(self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes) -> UpstreamResponse:
+        url = self.endpoint + path + ("?" + query if query else "")
+        out_headers = {}
+        for name, value in headers:
+            # WSGI already joined repeated request headers with ", "; keep the first spelling.
+            key = next((k for k in out_headers if k.lower() == name.lower()), name)
+            out_headers[key] = f"{out_headers[key]}, {value}" if key in out_headers else value
+        out_headers["Host"] = self.host
+        started = time.monotonic()
+        try:
+            resp = self.session.request(
+                method,
+                url,
+                data=body if body else None,
+                headers=out_headers,
+                auth=self.signer,
+                allow_redirects=False,
+                stream=True,
+                timeout=(self.timeout, self.timeout),
+            )
+        except requests.exceptions.Timeout as e:
+            raise UpstreamTimeout(
+                f"the upstream did not answer within {self.timeout:g} s",
+                hint="narrow the query or its time range, or use async search (_async_search) "
+                "for long-running searches",
+            ) from e
+        except requests.exceptions.RequestException as e:
+            raise UpstreamUnreachable(f"cannot reach the upstream: {_short(e)}") from e
+        raw = resp.raw
+        headers_out = list(raw.headers.items())
+        length = resp.headers.get("Content-Length")
+        small = method == "HEAD" or resp.status_code in (204, 304) or (
+            length is not None and length.isdigit() and int(length) <= BUFFER_LIMIT
+        )
+        if small:
+            try:
+                body_bytes = b"" if method == "HEAD" else raw.read(decode_content=False)
+            except Exception as e:  # urllib3's ReadTimeoutError, ProtocolError, ...
+                resp.close()
+                if "timed out" in str(e).lower():
+                    raise UpstreamTimeout(
+                        f"the upstream stopped sending within {self.timeout:g} s"
+                    ) from e
+                raise UpstreamUnreachable(f"the upstream's answer broke off: {_short(e)}") from e
+            raw.release_conn()  # fully read: the connection goes back to the pool for reuse
+            return UpstreamResponse(resp.status_code, resp.reason or "", headers_out, body_bytes, None,
+                                    (time.monotonic() - started) * 1000)
+        return UpstreamResponse(resp.status_code, resp.reason or "", headers_out, None, _relay(resp),
+                                (time.monotonic() - started) * 1000)
+
+
+def _relay(resp: requests.Response) -> Iterator[bytes]:
+    """The upstream's raw bytes (still compressed if they were), released when done or abandoned.
+
+    A failure mid-body propagates: the server then cuts the connection, which the client sees as
+    an incomplete answer (short of Content-Length, or no final chunk), never as a complete one.
+    """
+    try:
+        yield from resp.raw.stream(CHUNK, decode_content=False)
+    except BaseException:
+        resp.close()  # half-read: this connection cannot be reused
+        raise
+    resp.raw.release_conn()
+
+
+def _short(e: Exception) -> str:
+    text = str(e)
+    # urllib3 wraps: "HTTPConnectionPool(host=..., port=...): Max retries exceeded ... (Caused by X)"
+    if "Caused by " in text:
+        text = text.split("Caused by ", 1)[1].rstrip(")")
+    return text[:300]

@@ -1,0 +1,78 @@
+"""The proxy view: glue between the network and the pure rules in request.py, response.py and
+access.py. Everything not under /_access-es/ lands here, for every method."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, redirect, request
+
+from ..access import readonly_denial
+from ..auth import SESSION_COOKIE, current_account, wants_page
+from ..errors import Forbidden, Unauthorized
+from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
+from .response import client_headers, rewrite_location
+from .upstream import Upstream
+
+bp = Blueprint("proxy", __name__)
+METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+
+def upstream() -> Upstream:
+    return current_app.extensions["access_es.upstream"]
+
+
+@bp.route("/", defaults={"_": ""}, methods=METHODS, provide_automatic_options=False)
+@bp.route("/<path:_>", methods=METHODS, provide_automatic_options=False)
+def proxy(_: str):
+    environ = request.environ
+    raw_path = raw_path_of(
+        environ.get("REQUEST_URI") or environ.get("RAW_URI"), environ.get("PATH_INFO", "/"),
+        environ.get("SCRIPT_NAME", ""),
+    )
+    path = upstream_path(raw_path)
+    segments = decoded_segments(path)
+    if segments[:1] == ["_access-es"]:
+        # Our own namespace, however it was spelled: never proxied, even for unknown routes.
+        from werkzeug.exceptions import NotFound
+
+        raise NotFound()
+    query = canonical_query(environ.get("QUERY_STRING", ""))
+    g.upstream_path = path
+
+    account = current_account()
+    if account is None:
+        raise Unauthorized("log in first, or send Basic credentials")
+
+    settings = current_app.config["ACCESS_ES_SETTINGS"]
+    if request.method == "GET" and not segments and wants_page():
+        # A browser landing on the root goes to Kibana/Dashboards, not to the cluster's JSON banner.
+        return redirect(request.script_root + settings.home, 302)
+
+    if account.readonly:
+        reason = readonly_denial(request.method, path, query, {k.lower() for k in request.headers.keys()})
+        if reason:
+            raise Forbidden(reason)
+
+    body = request.get_data(cache=False)  # raw bytes; never parsed as a form
+    g.bytes_in = len(body)
+    answer = upstream().send(
+        request.method, path, query, upstream_headers(request.headers.items(), SESSION_COOKIE), body
+    )
+    g.upstream_status = answer.status
+    g.upstream_ms = answer.elapsed_ms
+
+    headers = client_headers(answer.headers)
+    proxy_root = request.host_url.rstrip("/") + request.script_root
+    headers = [
+        (n, rewrite_location(v, settings.endpoint, proxy_root) if n.lower() == "location" else v)
+        for n, v in headers
+    ]
+    body_out = answer.body if answer.body is not None else answer.stream
+    response = Response(body_out, status=f"{answer.status} {answer.reason}".strip(), direct_passthrough=True)
+    # Replace Flask's defaults wholesale: the upstream's headers, in order, duplicates kept.
+    response.headers.clear()
+    for name, value in headers:
+        response.headers.add(name, value)
+    if answer.body is not None and request.method != "HEAD":
+        g.bytes_out = len(answer.body)
+        if "Content-Length" not in response.headers:  # it came chunked: we know its length now
+            response.headers["Content-Length"] = str(len(answer.body))
+    return response

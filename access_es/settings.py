@@ -1,0 +1,171 @@
+"""Configuration: read once from the environment, validated all at once, frozen.
+
+Every problem is collected before anything is reported, so an operator fixes a deployment in one
+round instead of one error per restart (the shape oauth2-proxy's pkg/validation taught us).
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlsplit
+
+DEFAULT_USERS = "users.json"
+DEFAULT_UPSTREAM_TIMEOUT = 28.0  # API Gateway gives up at 29 s; answer before it does.
+DEFAULT_HOME = "/_dashboards/"
+SERVICES = ("es", "aoss")
+
+# search-mydomain-abc.us-east-1.es.amazonaws.com, vpc-...es.amazonaws.com, xyz.us-west-2.aoss.amazonaws.com,
+# and the China partition's .amazonaws.com.cn.
+_AWS_HOST = re.compile(
+    r"(?:^|\.)(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.(?P<service>es|aoss)\.amazonaws\.com(?:\.cn)?$"
+)
+
+
+class ConfigError(Exception):
+    """One or more settings are missing or wrong; str() lists every one of them."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"access-es cannot start; fix these settings:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    endpoint: str          # scheme://host[:port], no trailing slash
+    region: str
+    service: str           # "es" or "aoss"
+    secret_key: str
+    users: str             # where accounts live (a JSON file path)
+    upstream_timeout: float
+    home: str              # where a browser landing on "/" is sent
+
+    @property
+    def endpoint_host(self) -> str:
+        """The Host header the upstream expects (and that is signed)."""
+        return urlsplit(self.endpoint).netloc
+
+
+def region_from_host(host: str) -> str | None:
+    m = _AWS_HOST.search(host.lower())
+    return m.group("region") if m else None
+
+
+def service_from_host(host: str) -> str:
+    m = _AWS_HOST.search(host.lower())
+    return m.group("service") if m else "es"
+
+
+def users_location(env: Mapping[str, str] | None = None) -> str:
+    """Where accounts live; the `users` commands need only this, not a whole proxy configuration."""
+    env = os.environ if env is None else env
+    return env.get("ACCESS_ES_USERS", "").strip() or DEFAULT_USERS
+
+
+def is_local_path(value: str) -> bool:
+    """A same-site absolute path: starts with one "/" and cannot be read as another host."""
+    return (
+        value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and not any(c < " " or c == "\x7f" for c in value)
+    )
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Parse and validate; raise ConfigError naming every problem."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+
+    def get(name: str) -> str:
+        return env.get(name, "").strip()
+
+    endpoint = get("ACCESS_ES_ENDPOINT").rstrip("/")
+    host = ""
+    if not endpoint:
+        problems.append(
+            "ACCESS_ES_ENDPOINT is required: the domain's URL, "
+            "e.g. https://search-mydomain-abc123.us-east-1.es.amazonaws.com"
+        )
+    else:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            problems.append(
+                f"ACCESS_ES_ENDPOINT={endpoint!r} is not an http(s) URL with a host "
+                "(use https://search-....es.amazonaws.com; http:// only for a local stand-in)"
+            )
+        elif parts.path or parts.query or parts.fragment or parts.username or parts.password:
+            problems.append(
+                f"ACCESS_ES_ENDPOINT={endpoint!r} must be only scheme://host[:port], "
+                "without a path, query, fragment or user name"
+            )
+        else:
+            try:
+                parts.port
+            except ValueError:
+                problems.append(f"ACCESS_ES_ENDPOINT={endpoint!r} has an invalid port")
+            else:
+                host = parts.hostname or ""
+
+    region = get("ACCESS_ES_REGION") or (host and region_from_host(host)) or get("AWS_REGION") \
+        or get("AWS_DEFAULT_REGION")
+    if not region:
+        problems.append(
+            "ACCESS_ES_REGION is needed: it could not be read from the endpoint's host name and neither "
+            "AWS_REGION nor AWS_DEFAULT_REGION is set (e.g. ACCESS_ES_REGION=us-east-1)"
+        )
+    elif not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", region):
+        problems.append(f"ACCESS_ES_REGION={region!r} is not an AWS region name (e.g. us-east-1)")
+
+    service = get("ACCESS_ES_SERVICE") or service_from_host(host)
+    if service not in SERVICES:
+        problems.append(
+            f"ACCESS_ES_SERVICE={service!r} must be 'es' (OpenSearch Service / Elasticsearch) "
+            "or 'aoss' (OpenSearch Serverless)"
+        )
+
+    secret_key = env.get("ACCESS_ES_SECRET_KEY", "")
+    if not secret_key:
+        problems.append(
+            "ACCESS_ES_SECRET_KEY is required: a random key that signs session cookies, e.g. "
+            "the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    elif len(secret_key) < 16:
+        problems.append("ACCESS_ES_SECRET_KEY is too short: use at least 16 random characters (32 is better)")
+
+    users = users_location(env)
+
+    raw_timeout = get("ACCESS_ES_UPSTREAM_TIMEOUT")
+    timeout = DEFAULT_UPSTREAM_TIMEOUT
+    if raw_timeout:
+        try:
+            timeout = float(raw_timeout)
+        except ValueError:
+            timeout = -1.0
+        if not (math.isfinite(timeout) and 0 < timeout <= 900):
+            problems.append(
+                f"ACCESS_ES_UPSTREAM_TIMEOUT={raw_timeout!r} must be a number of seconds between 0 and 900 "
+                "(keep it under 29 behind API Gateway)"
+            )
+
+    home = get("ACCESS_ES_HOME") or DEFAULT_HOME
+    if not is_local_path(home):
+        problems.append(
+            f"ACCESS_ES_HOME={home!r} must be a path on this site starting with a single '/', "
+            "e.g. /_dashboards/ or /_plugin/kibana/"
+        )
+
+    if problems:
+        raise ConfigError(problems)
+    return Settings(
+        endpoint=endpoint,
+        region=region,
+        service=service,
+        secret_key=secret_key,
+        users=users,
+        upstream_timeout=timeout,
+        home=home,
+    )

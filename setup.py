@@ -1,0 +1,45 @@
+"""access-es: a session-authenticated, SigV4-signing reverse proxy for Amazon Elasticsearch / OpenSearch."""
+from setuptools import setup
+
+setup(
+    name="access-es",
+    version="0.1.0",
+    description=__doc__,
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=[
+        "access_es",
+        "access_es.accounts",
+        "access_es.proxy",
+        # The templates live at the top of the tree (the project's layout), and are installed as
+        # access_es/templates so that `pip install .` carries them; see access_es/web.py.
+        "access_es.templates",
+    ],
+    package_dir={"access_es.templates": "templates"},
+    package_data={"access_es.templates": ["*.html", "*.css"]},
+    install_requires=[
+        "Flask>=3.0,<4",
+        "flask-login>=0.6.3,<0.7",
+        # CSRF tokens for our own forms (field name csrf_token); we do not hand-roll them.
+        "Flask-WTF>=1.2,<2",
+        "requests>=2.32,<3",
+        "requests-aws4auth>=1.3,<2",
+        "boto3>=1.34,<2",
+        # Argon2id password hashes: slow, salted, and maintained.
+        "argon2-cffi>=23.1,<26",
+        # The production WSGI server behind `access-es serve`: pure Python, threads, no fork.
+        "waitress>=3.0,<4",
+    ],
+    extras_require={
+        "lambda": ["zappa>=0.59,<0.70"],
+        "test": [
+            "zappa>=0.59,<0.70",
+            "pytest>=8,<10",
+            "responses>=0.25,<0.30",
+            "moto[server]>=5.0,<6",
+            "hypothesis>=6.100,<7",
+        ],
+    },
+    entry_points={"console_scripts": ["access-es = access_es.cli:main"]},
+)
