@@ -39,6 +39,9 @@ setup(
             "responses>=0.25,<0.30",
             "moto[server]>=5.0,<6",
             "hypothesis>=6.100,<7",
+            # the packaging test builds a wheel without build isolation
+            "setuptools>=68",
+            "wheel",
         ],
     },
     entry_points={"console_scripts": ["access-es = access_es.cli:main"]},

@@ -87,8 +87,8 @@ def run_demo(port: int) -> int:
         os.environ["AWS_ENDPOINT_URL_S3"] = f"http://127.0.0.1:{moto_port}"
         import boto3
 
+        # Ready for the overflow path (oversized answers go to S3); the proxy does not use it yet.
         boto3.client("s3", region_name=DEMO_REGION).create_bucket(Bucket=DEMO_BUCKET)
-        os.environ["ACCESS_ES_OVERFLOW_BUCKET"] = DEMO_BUCKET
         print(f"  local S3 (moto_server)     http://127.0.0.1:{moto_port}  bucket {DEMO_BUCKET}")
 
     standin = StandIn({access_key: Credentials(access_key, secret_key, token)}, region=DEMO_REGION).start()
@@ -110,15 +110,15 @@ def run_demo(port: int) -> int:
     configure_logging()
     app = create_app(settings)
     url = f"http://127.0.0.1:{port}/"
-    print(f"""
+    banner = f"""
 access-es demo is running: open {url}
   admin account:     demo     / {passwords['demo']}
   readonly account:  partner  / {passwords['partner']}
   API clients:       curl -u demo:{passwords['demo']} '{url}logs-demo/_search?q=error&size=2'
 Press Ctrl-C to stop.
-""", flush=True)
+"""
     try:
-        run(app, "127.0.0.1", port, threads=8)
+        run(app, "127.0.0.1", port, threads=8, banner=banner)
     except KeyboardInterrupt:
         pass
     finally:

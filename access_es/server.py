@@ -31,11 +31,10 @@ def serve_command(host: str, port: int, threads: int) -> int:
 
 
 def run(app, host: str, port: int, threads: int, banner: str = "") -> int:
+    """Bind, then say so (the banner appears once the port accepts connections), then serve."""
     import waitress
 
-    if banner:
-        print(banner, file=sys.stderr, flush=True)
-    waitress.serve(
+    server = waitress.create_server(
         app,
         host=host,
         port=port,
@@ -46,6 +45,11 @@ def run(app, host: str, port: int, threads: int, banner: str = "") -> int:
         channel_timeout=120,
         connection_limit=1000,
         clear_untrusted_proxy_headers=True,
-        _quiet=True,
     )
+    if banner:
+        print(banner, file=sys.stderr, flush=True)
+    try:
+        server.run()
+    finally:
+        server.close()
     return 0

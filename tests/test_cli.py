@@ -1,0 +1,124 @@
+"""The `access-es` command, run as a user would run it."""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+import requests
+
+from .conftest import VENV_BIN, aws_env, free_port
+
+EXE = str(VENV_BIN / "access-es")
+
+
+def run(*args, input=None, env=None, timeout=60):
+    return subprocess.run([EXE, *args], input=input, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+@pytest.fixture
+def users_env(tmp_path):
+    return aws_env(ACCESS_ES_USERS=str(tmp_path / "users.json"))
+
+
+def test_users_add_list_passwd_remove(users_env, tmp_path):
+    r = run("users", "add", "carol", "--role", "admin", input="carol-password-1\n", env=users_env)
+    assert r.returncode == 0, r.stderr
+    assert "added carol (admin)" in r.stdout
+    r = run("users", "add", "dave", input="dave-password-1\n", env=users_env)  # readonly by default
+    assert run("users", "list", env=users_env).stdout.splitlines() == ["carol\tadmin", "dave\treadonly"]
+    data = json.loads((tmp_path / "users.json").read_text())
+    assert "carol-password-1" not in json.dumps(data)
+    before = data["users"]["carol"]["password_hash"]
+    r = run("users", "passwd", "carol", input="carol-password-2\n", env=users_env)
+    assert r.returncode == 0 and "sessions have ended" in r.stdout
+    assert json.loads((tmp_path / "users.json").read_text())["users"]["carol"]["password_hash"] != before
+    assert run("users", "remove", "dave", env=users_env).returncode == 0
+    assert run("users", "list", env=users_env).stdout.splitlines() == ["carol\tadmin"]
+
+
+@pytest.mark.parametrize("args,stdin,message", [
+    (("users", "add", "bad:name"), "long-enough-pw\n", "invalid account name"),
+    (("users", "add", "erin"), "short\n", "at least 8"),
+    (("users", "remove", "nobody"), "", "no account 'nobody'"),
+    (("users", "passwd", "nobody"), "long-enough-pw\n", "no account 'nobody'"),
+])
+def test_users_errors_are_clear(users_env, args, stdin, message):
+    r = run(*args, input=stdin, env=users_env)
+    assert r.returncode == 1 and message in r.stderr
+
+
+def test_users_add_twice_is_refused(users_env):
+    assert run("users", "add", "frank", input="frank-password\n", env=users_env).returncode == 0
+    r = run("users", "add", "frank", input="other-password\n", env=users_env)
+    assert r.returncode == 1 and "exists already" in r.stderr
+
+
+def test_bad_role_is_a_usage_error(users_env):
+    r = run("users", "add", "gina", "--role", "root", input="gina-password\n", env=users_env)
+    assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_serve_with_bad_configuration_names_every_problem():
+    env = aws_env(ACCESS_ES_ENDPOINT="ftp://nowhere", ACCESS_ES_UPSTREAM_TIMEOUT="x")
+    env.pop("AWS_REGION")
+    r = run("serve", "--port", str(free_port()), env=env)
+    assert r.returncode == 2
+    for name in ("ACCESS_ES_ENDPOINT", "ACCESS_ES_SECRET_KEY", "ACCESS_ES_REGION", "ACCESS_ES_UPSTREAM_TIMEOUT"):
+        assert name in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_serve_without_aws_credentials_says_so(tmp_path):
+    env = aws_env(ACCESS_ES_ENDPOINT="http://127.0.0.1:9", ACCESS_ES_SECRET_KEY="s" * 32,
+                  ACCESS_ES_USERS=str(tmp_path / "u.json"))
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        env.pop(k)
+    r = run("serve", "--port", str(free_port()), env=env, timeout=60)
+    assert r.returncode == 2 and "no AWS credentials" in r.stderr
+
+
+def test_serve_uses_waitress_not_the_development_server(proxy):
+    r = requests.get(proxy.url + "/_access-es/health")
+    assert r.headers["Server"] == "access-es"  # waitress's ident
+    assert "development server" not in proxy.log_text().lower()
+
+
+def test_help_lists_the_commands():
+    r = run("--help")
+    for word in ("serve", "users", "demo"):
+        assert word in r.stdout
+
+
+def test_users_add_prompts_twice_on_a_terminal(users_env, tmp_path):
+    import pty
+
+    def converse(answers):
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: access-es with a real terminal
+            os.execve(EXE, [EXE, "users", "add", "hank", "--role", "admin"], users_env)
+        output = b""
+        for prompt, answer in answers:
+            deadline = time.monotonic() + 30
+            while prompt not in output and time.monotonic() < deadline:
+                try:
+                    output += os.read(fd, 1024)
+                except OSError:
+                    break
+            os.write(fd, answer)
+        while True:
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+    code, out = converse([(b"Password:", b"hank-password-1\n"), (b"Repeat it:", b"different-one\n")])
+    assert code == 1 and "differ" in out
+    code, out = converse([(b"Password:", b"hank-password-1\n"), (b"Repeat it:", b"hank-password-1\n")])
+    assert code == 0 and "added hank (admin)" in out
+    assert "hank-password-1" not in out  # not echoed

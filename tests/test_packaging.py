@@ -1,0 +1,65 @@
+"""What ships: the wheel carries the templates, the deployment files are valid."""
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_wheel_carries_the_templates_and_works_when_installed(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path / "dist"), str(REPO)], check=True, capture_output=True)
+    wheel = next((tmp_path / "dist").glob("access_es-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for template in ("login.html", "home.html", "error.html", "base.html"):
+        assert f"access_es/templates/{template}" in names
+    assert not any(n.startswith("tests/") for n in names)
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
+                    str(wheel)], check=True, capture_output=True)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import access_es.web as w; "
+            "print(w.__file__); print(w.template_dir())")
+    out = subprocess.run([sys.executable, "-c", code, str(target)], check=True, capture_output=True, text=True,
+                         cwd=tmp_path).stdout.split()
+    assert out[0].startswith(str(target)) and out[1] == str(target / "access_es" / "templates")
+
+
+def test_zappa_settings_are_valid_and_complete():
+    settings = json.loads((REPO / "zappa_settings.json").read_text())
+    assert set(settings) >= {"dev", "production"}
+    dev = settings["dev"]
+    assert dev["app_function"] == "access_es.wsgi.app"
+    for key in ("binary_support", "timeout_seconds", "memory_size", "keep_warm", "log_level", "environment_variables"):
+        assert key in dev
+    assert dev["timeout_seconds"] >= 29  # the proxy answers (504) before API Gateway's 29 s
+    assert "ACCESS_ES_ENDPOINT" in dev["environment_variables"]
+
+
+def test_bucket_policy_is_valid_json_with_the_documented_placeholders():
+    text = (REPO / "overflow_bucket_policy.json").read_text()
+    policy = json.loads(text)
+    sids = {s["Sid"] for s in policy["Statement"]}
+    assert "DenyInsecureTransport" in sids
+    for placeholder in ("BUCKET", "ACCOUNT_ID", "PROXY_ROLE", "PREFIX"):
+        assert placeholder in text
+
+
+def test_cors_xml_is_well_formed():
+    root = ET.parse(REPO / "cors.xml").getroot()
+    ns = {"s3": "http://s3.amazonaws.com/doc/2006-03-01/"}
+    methods = {m.text for m in root.findall(".//s3:AllowedMethod", ns)}
+    assert methods == {"GET", "HEAD"}
+
+
+def test_the_wsgi_module_builds_the_app_from_the_environment(tmp_path):
+    from .conftest import aws_env
+
+    env = aws_env(ACCESS_ES_ENDPOINT="http://127.0.0.1:9", ACCESS_ES_SECRET_KEY="k" * 32,
+                  ACCESS_ES_USERS=str(tmp_path / "u.json"))
+    code = "from access_es.wsgi import app; print(app.name, len(list(app.url_map.iter_rules())))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("access_es ")

@@ -1,0 +1,129 @@
+"""The Flask views in-process, with the upstream mocked by `responses`: fast checks of the glue."""
+import re
+
+import pytest
+import requests
+import responses
+
+from access_es import create_app
+from access_es.accounts import Account, open_store
+from access_es.accounts.passwords import hash_password
+from access_es.settings import load_settings
+
+ENDPOINT = "https://search-demo-abc.us-east-1.es.amazonaws.com"
+
+
+def unsigned(request):
+    request.headers["Authorization"] = "AWS4-HMAC-SHA256 test"
+    return request
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory):
+    store = open_store(str(tmp_path_factory.mktemp("v") / "users.json"))
+    store.put(Account("alice", "admin", hash_password("alice-password-1")))
+    store.put(Account("bob", "readonly", hash_password("bob-password-22")))
+    return store
+
+
+@pytest.fixture
+def app(accounts):
+    settings = load_settings({"ACCESS_ES_ENDPOINT": ENDPOINT, "ACCESS_ES_SECRET_KEY": "k" * 32,
+                              "ACCESS_ES_UPSTREAM_TIMEOUT": "2"})
+    return create_app(settings, signer=unsigned, accounts=accounts)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(client, name, password):
+    page = client.get("/_access-es/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post("/_access-es/login", data={"csrf_token": token, "username": name, "password": password})
+
+
+def test_health(client):
+    assert client.get("/_access-es/health").get_json() == {"service": "access-es", "status": "ok"}
+
+
+@responses.activate
+def test_proxied_request_reaches_the_endpoint_signed(client):
+    responses.add(responses.POST, ENDPOINT + "/logs/_search", json={"hits": {}}, status=200)
+    login(client, "alice", "alice-password-1")
+    r = client.post("/logs/_search?q=a+b", data=b'{"size":1}', content_type="application/json")
+    assert r.status_code == 200 and r.get_json() == {"hits": {}}
+    sent = responses.calls[0].request
+    assert sent.url == ENDPOINT + "/logs/_search?q=a%20b"
+    assert sent.headers["Host"] == "search-demo-abc.us-east-1.es.amazonaws.com"
+    assert sent.headers["Authorization"] == "AWS4-HMAC-SHA256 test"
+    assert sent.body == b'{"size":1}'
+    assert "access_es_session" not in sent.headers.get("Cookie", "")
+
+
+@responses.activate
+def test_upstream_errors_map_to_502_and_504(client):
+    responses.add(responses.GET, ENDPOINT + "/down", body=requests.ConnectionError("connection refused"))
+    responses.add(responses.GET, ENDPOINT + "/slow", body=requests.ReadTimeout("read timed out"))
+    login(client, "alice", "alice-password-1")
+    r = client.get("/down")
+    assert r.status_code == 502 and r.get_json()["error"]["type"] == "upstream_unreachable"
+    assert r.headers["Cache-Control"] == "no-store"
+    r = client.get("/slow")
+    assert r.status_code == 504 and "2 s" in r.get_json()["error"]["reason"]
+    page = client.get("/slow", headers={"Accept": "text/html"})
+    assert page.status_code == 504 and b"Upstream timed out" in page.data and b"<html" in page.data
+
+
+@responses.activate
+def test_location_is_rewritten_to_the_proxy(client):
+    responses.add(responses.GET, ENDPOINT + "/_dashboards", status=302,
+                  headers={"Location": ENDPOINT + "/_dashboards/app/home"})
+    login(client, "alice", "alice-password-1")
+    r = client.get("/_dashboards")
+    assert r.status_code == 302 and r.headers["Location"] == "http://localhost/_dashboards/app/home"
+
+
+def test_readonly_writes_are_refused_before_the_upstream(client):
+    login(client, "bob", "bob-password-22")
+    with responses.RequestsMock() as mock:  # any upstream call would fail this test
+        r = client.put("/logs/_doc/1", json={})
+        assert r.status_code == 403 and "readonly" in r.get_json()["error"]["reason"]
+        assert len(mock.calls) == 0
+
+
+def test_the_session_of_a_changed_password_ends(client, accounts):
+    login(client, "bob", "bob-password-22")
+    assert client.get("/_access-es/", headers={"Accept": "text/html"}).status_code == 200
+    accounts.put(Account("bob", "readonly", hash_password("bob-password-33")))
+    r = client.get("/_access-es/", headers={"Accept": "application/json"})
+    assert r.status_code == 401
+    accounts.put(Account("bob", "readonly", hash_password("bob-password-22")))
+
+
+def test_the_session_of_a_removed_account_ends(client, accounts):
+    accounts.put(Account("temp", "admin", hash_password("temp-password")))
+    login(client, "temp", "temp-password")
+    assert client.get("/_access-es/").status_code == 200
+    accounts.remove("temp")
+    assert client.get("/_access-es/", headers={"Accept": "application/json"}).status_code == 401
+
+
+def test_unknown_own_routes_are_404_in_both_faces(client):
+    r = client.get("/_access-es/nothing")
+    assert r.status_code == 404 and r.get_json()["error"]["type"] == "not_found"
+    r = client.get("/_access-es/nothing", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and b"<html" in r.data
+
+
+def test_unexpected_errors_are_500_without_a_trace(app, client):
+    def boom(request):
+        raise ZeroDivisionError("secret detail")
+
+    app.extensions["access_es.upstream"].signer = boom
+    login(client, "alice", "alice-password-1")
+    r = client.get("/x")
+    assert r.status_code == 500
+    body = r.get_data(as_text=True)
+    assert "ZeroDivisionError" in body and "secret detail" not in body and "Traceback" not in body
