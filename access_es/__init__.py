@@ -12,18 +12,18 @@ from typing import Any
 __version__ = "0.1.0"
 
 
-def create_app(settings: Any = None, *, signer: Any = None, accounts: Any = None,
+def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
                test_config: dict | None = None):
     """Build the WSGI app. `settings` defaults to the environment (ACCESS_ES_*); `signer` and
-    `accounts` may be swapped (tests); `test_config` overrides Flask config keys."""
+    `stores` may be swapped (tests); `test_config` overrides Flask config keys."""
     from flask import Flask
 
     from . import auth, logs, pages, web
-    from .accounts import open_store
     from .proxy import views as proxy_views
     from .proxy.upstream import Upstream
     from .settings import load_settings
     from .signing import AWS4Signer
+    from .stores import open_stores
 
     settings = settings or load_settings()
     app = Flask(__name__, template_folder=web.template_dir(), static_folder=None)
@@ -33,7 +33,10 @@ def create_app(settings: Any = None, *, signer: Any = None, accounts: Any = None
         SESSION_COOKIE_NAME=auth.SESSION_COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        # The cookie is set at login and expires with the session's absolute lifetime; activity is
+        # tracked server-side, so proxied answers do not each carry a Set-Cookie of ours.
+        SESSION_REFRESH_EACH_REQUEST=False,
         # Flask-WTF: we check CSRF on our own forms only; proxied Kibana POSTs carry kbn-xsrf.
         WTF_CSRF_CHECK_DEFAULT=False,
         MAX_FORM_MEMORY_SIZE=64 * 1024,
@@ -45,7 +48,14 @@ def create_app(settings: Any = None, *, signer: Any = None, accounts: Any = None
         settings.endpoint, settings.endpoint_host, signer or AWS4Signer(settings.region, settings.service),
         settings.upstream_timeout,
     )
-    auth.init_app(app, accounts if accounts is not None else open_store(settings.users))
+    auth.init_app(app, stores if stores is not None else open_stores(settings.users))
+    if settings.trust_proxy:
+        # Client address and scheme from X-Forwarded-For/-Proto, as many hops as configured; the
+        # host is never taken from a header (the upstream is fixed, and redirects use our host).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trust_proxy, x_proto=settings.trust_proxy,
+                                x_host=0, x_port=0, x_prefix=0)
     logs.init_app(app)
     web.init_app(app)
     app.register_blueprint(pages.bp)

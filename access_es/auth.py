@@ -1,9 +1,13 @@
-"""Who is asking: a browser session (flask-login over Flask's signed cookie) or HTTP Basic credentials
-sent with each request by an API client.
+"""Who is asking: a browser session or HTTP Basic credentials sent with each request by an API client.
 
-The session cookie holds the account name and a stamp derived from the account's password hash
-(HMAC with the app's secret key), never a password: changing the password or removing the account
-ends every session of it, because the stamp no longer matches.
+Sessions are server-side records (access_es/stores): the signed cookie (Flask's session, via
+flask-login) carries the account name, a stamp derived from the account's password hash, and a
+random session id whose hash keys the record. So:
+- logging out deletes the record: a copy of the cookie taken before is worthless;
+- a password change or a removed account ends every session of it (the stamp no longer matches);
+- a session ends ACCESS_ES_SESSION_HOURS after login, or after ACCESS_ES_IDLE_MINUTES unused;
+- every login makes a new session id (no fixation).
+The cookie never holds a password.
 """
 from __future__ import annotations
 
@@ -12,15 +16,24 @@ import binascii
 import hashlib
 import hmac
 import logging
+import secrets
+import threading
+import time
 
-from flask import Flask, current_app, g, request
-from flask_login import LoginManager, UserMixin, current_user
+from flask import Flask, current_app, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from .accounts import Account, AccountStore
+from .accounts import Account
 from .accounts.passwords import verify_password
 from .errors import BadRequest, Unauthorized
+from .stores import SessionRecord, Stores
+from .throttle import Throttle
 
 SESSION_COOKIE = "access_es_session"
+SESSION_ID = "_sid"
+BASIC_CACHE_SECONDS = 60
+BASIC_CACHE_SIZE = 4096
 log = logging.getLogger("access_es.auth")
 
 
@@ -35,39 +48,156 @@ class User(UserMixin):
         return f"{self.account.name}:{self.stamp}"
 
 
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked Secure whenever this request came over HTTPS (directly, or as
+    a trusted proxy's X-Forwarded-Proto says; see ACCESS_ES_TRUST_PROXY)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request.is_secure or super().get_cookie_secure(app)
+
+
 def session_stamp(secret_key: str, account: Account) -> str:
     return hmac.new(secret_key.encode(), account.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def store() -> AccountStore:
-    return current_app.extensions["access_es.accounts"]
+def _session_key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def stores() -> Stores:
+    return current_app.extensions["access_es.stores"]
+
+
+def throttle() -> Throttle:
+    return current_app.extensions["access_es.throttle"]
+
+
+def settings():
+    return current_app.config["ACCESS_ES_SETTINGS"]
 
 
 def user_for(account: Account) -> User:
     return User(account, session_stamp(current_app.config["SECRET_KEY"], account))
 
 
-def init_app(app: Flask, accounts: AccountStore) -> None:
-    app.extensions["access_es.accounts"] = accounts
+def init_app(app: Flask, store: Stores) -> None:
+    app.extensions["access_es.stores"] = store
+    s = app.config["ACCESS_ES_SETTINGS"]
+    app.extensions["access_es.throttle"] = Throttle(
+        store.counters, s.throttle_account, s.throttle_address, s.throttle_minutes * 60
+    )
+    app.extensions["access_es.basic_cache"] = BasicCache()
+    app.session_interface = SessionCookie()
     manager = LoginManager()
-    manager.session_protection = None  # IPs and user agents change behind API Gateway; the stamp decides
+    manager.session_protection = None  # addresses and user agents change behind API Gateway; the record decides
     manager.init_app(app)
+    manager.user_loader(load_user)
 
-    @manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        name, _, stamp = user_id.rpartition(":")
-        account = store().get(name)
-        if account is None:
-            return None
-        user = user_for(account)
-        return user if hmac.compare_digest(user.stamp, stamp) else None
+
+def load_user(user_id: str) -> User | None:
+    """The user of this request's session cookie, if its server-side record still stands."""
+    name, _, stamp = user_id.rpartition(":")
+    session_id = session.get(SESSION_ID)
+    if not name or not isinstance(session_id, str):
+        return None
+    key = _session_key(session_id)
+    record = stores().sessions.get(key)
+    now = time.time()
+    s = settings()
+    if record is None or record.account != name:
+        return _ended(None, "session unknown or ended")
+    if now - record.created > s.session_hours * 3600:
+        return _ended(key, "session reached its maximum lifetime")
+    if now - record.last_seen > s.idle_minutes * 60:
+        return _ended(key, "session idle for too long")
+    account = stores().accounts.get(name)
+    if account is None:
+        return _ended(key, "account removed")
+    user = user_for(account)
+    if not hmac.compare_digest(user.stamp, stamp):
+        return _ended(key, "password changed since login")
+    # Record activity, but write at most once a minute (or a tenth of the idle time).
+    if now - record.last_seen > min(60, s.idle_minutes * 6):
+        stores().sessions.touch(key, now)
+    return user
+
+
+def _ended(key: str | None, why: str) -> None:
+    if key:
+        stores().sessions.delete(key)
+    g.session_ended = why
+    return None
+
+
+def start_session(account: Account) -> None:
+    """Log in: a new session id and record, a fresh cookie (nothing planted before survives)."""
+    session.clear()
+    session_id = secrets.token_urlsafe(32)
+    now = time.time()
+    stores().sessions.create(_session_key(session_id), SessionRecord(account.name, now, now),
+                             expires=now + settings().session_hours * 3600)
+    session[SESSION_ID] = session_id
+    login_user(user_for(account))
+    session.permanent = True
+    g.account = account
+
+
+def end_session() -> None:
+    session_id = session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        stores().sessions.delete(_session_key(session_id))
+    logout_user()
+    session.clear()
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
 
 
 def check_credentials(name: str, password: str) -> Account | None:
-    """The account if the password is right; the same work whether or not the account exists."""
-    account = store().get(name)
-    ok = verify_password(account.password_hash if account else None, password)
-    return account if ok else None
+    """The account if the password is right, after the throttle allows an attempt.
+
+    The same work (one Argon2 verification) and the same answer whether or not the account exists;
+    failures count against the name and the client address alike.
+    """
+    address = client_address()
+    throttle().check(name, address)
+    account = stores().accounts.get(name)
+    if verify_password(account.password_hash if account else None, password):
+        throttle().succeeded(name, address)
+        return account
+    throttle().failed(name, address)
+    return None
+
+
+class BasicCache:
+    """Recently verified Basic credentials, so API clients do not pay an Argon2 hash per request.
+
+    Keyed by an HMAC of name and password under a random per-process key: an entry reveals neither.
+    An entry holds the account's stamp, so a password change or removal invalidates it at once.
+    """
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+        self._entries: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def _id(self, name: str, password: str) -> str:
+        return hmac.new(self._key, f"{name}\x00{password}".encode("utf-8", "surrogateescape"),
+                        hashlib.sha256).hexdigest()
+
+    def lookup(self, name: str, password: str) -> str | None:
+        entry = self._entries.get(self._id(name, password))
+        return entry[1] if entry and entry[0] > time.monotonic() else None
+
+    def remember(self, name: str, password: str, stamp: str) -> None:
+        with self._lock:
+            if len(self._entries) >= BASIC_CACHE_SIZE:
+                now = time.monotonic()
+                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+                if len(self._entries) >= BASIC_CACHE_SIZE:
+                    self._entries.clear()
+            self._entries[self._id(name, password)] = (time.monotonic() + BASIC_CACHE_SECONDS, stamp)
 
 
 def basic_credentials() -> tuple[str, str] | None:
@@ -85,6 +215,19 @@ def basic_credentials() -> tuple[str, str] | None:
     return name, password
 
 
+def basic_account(name: str, password: str) -> Account | None:
+    cache: BasicCache = current_app.extensions["access_es.basic_cache"]
+    stamp = cache.lookup(name, password)
+    if stamp is not None:
+        account = stores().accounts.get(name)
+        if account is not None and hmac.compare_digest(user_for(account).stamp, stamp):
+            return account
+    account = check_credentials(name, password)
+    if account is not None:
+        cache.remember(name, password, user_for(account).stamp)
+    return account
+
+
 def current_account() -> Account | None:
     """The authenticated account for this request, or None. Basic credentials, when sent, decide
     alone (a wrong password is never rescued by a session cookie)."""
@@ -93,9 +236,9 @@ def current_account() -> Account | None:
     account = None
     creds = basic_credentials()
     if creds is not None:
-        account = check_credentials(*creds)
+        account = basic_account(*creds)
         if account is None:
-            g.auth_failure = f"wrong name or password for Basic auth user {creds[0]!r}"
+            g.auth_failure = True
             raise Unauthorized("wrong name or password", headers=challenge())
         g.auth_method = "basic"
     elif current_user.is_authenticated:

@@ -9,7 +9,8 @@ import argparse
 import getpass
 import sys
 
-from .accounts import Account, AccountError, check_name, check_password, check_role, open_store
+from .accounts import Account, AccountError, check_name, check_password, check_role
+from .errors import ProxyError
 from .settings import ConfigError, users_location
 
 
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--role", default="readonly", choices=["admin", "readonly"],
                      help="admin may change the cluster; readonly may only read (default readonly)")
     usub.add_parser("list", help="list accounts and roles")
+    usub.add_parser("init", help="create the accounts store (the DynamoDB table: on-demand, point-in-time "
+                    "recovery, TTL); idempotent")
     rm = usub.add_parser("remove", help="remove an account (ends its sessions)")
     rm.add_argument("name")
     pw = usub.add_parser("passwd", help="set a new password (ends the account's sessions)")
@@ -59,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     except AccountError as e:
         print(f"access-es: {e}", file=sys.stderr)
         return 1
+    except ProxyError as e:  # e.g. the accounts store is unreachable
+        print(f"access-es: {e.reason}" + (f"\n  {e.hint}" if e.hint else ""), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 2
@@ -77,9 +83,14 @@ def read_password(prompt: str = "Password: ") -> str:
 
 def users_command(args: argparse.Namespace) -> int:
     from .accounts.passwords import hash_password
+    from .stores import init_store, open_stores
 
-    store = open_store(users_location())
+    location = users_location()
     cmd = args.users_command
+    if cmd == "init":
+        print(init_store(location))
+        return 0
+    store = open_stores(location).accounts
     if cmd == "list":
         accounts = list(store.all())
         if not accounts:

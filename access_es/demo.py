@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -64,7 +65,8 @@ def run_demo(port: int) -> int:
     from tests.upstream import StandIn
 
     from . import create_app
-    from .accounts import Account, open_store
+    from .accounts import Account
+    from .stores import open_stores
     from .accounts.passwords import hash_password
     from .logs import configure_logging
     from .server import run
@@ -95,7 +97,7 @@ def run_demo(port: int) -> int:
     print(f"  stand-in domain            {standin.url}  (checks SigV4; indices logs-demo, movies, big-docs)")
 
     users = work / "users.json"
-    store = open_store(str(users))
+    store = open_stores(str(users)).accounts
     passwords = {"demo": secrets.token_urlsafe(9), "partner": secrets.token_urlsafe(9)}
     store.put(Account("demo", "admin", hash_password(passwords["demo"])))
     store.put(Account("partner", "readonly", hash_password(passwords["partner"])))
@@ -126,8 +128,6 @@ Press Ctrl-C to stop.
         if moto:
             moto.terminate()
             moto.wait(timeout=10)
-        for f in work.iterdir():
-            f.unlink()
-        work.rmdir()
+        shutil.rmtree(work, ignore_errors=True)
         print("access-es demo stopped.", flush=True)
     return 0

@@ -1,21 +1,20 @@
 """The proxy's own routes, under /_access-es/ and never proxied: health, login, logout, home."""
 from __future__ import annotations
 
-import logging
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
-from .auth import check_credentials, user_for
+from .auth import check_credentials, client_address, end_session, start_session
 from .errors import BadRequest, Unauthorized
+from .throttle import TooManyAttempts
 from .settings import is_local_path
 
 OWN_PREFIX = "/_access-es"
 bp = Blueprint("access_es", __name__, url_prefix=OWN_PREFIX)
-log = logging.getLogger("access_es.auth")
 
 
 def safe_next(value: str | None, default: str) -> str:
@@ -64,27 +63,31 @@ def login():
         return render_template("login.html", next=next_path, csrf_token=generate_csrf(), error=e.reason), 400
     name = request.form.get("username", "")
     password = request.form.get("password", "")
-    account = check_credentials(name, password) if name and password else None
+    form = dict(next=next_path, username=name)
+    try:
+        account = check_credentials(name, password) if name and password else None
+    except TooManyAttempts as e:
+        g.reason = f"login throttled for {name!r} from {client_address()}: {e.reason}"
+        response = render_template("login.html", csrf_token=generate_csrf(), error=f"Too many failed logins; "
+                                   f"try again in {_minutes(e)}.", **form), 429
+        return (*response, e.headers)
     if account is None:
-        g.reason = f"login failed for {name!r}"
-        log.warning("login failed", extra={"account": name})
-        return render_template(
-            "login.html", next=next_path, csrf_token=generate_csrf(), error="Wrong name or password.",
-            username=name,
-        ), 401
-    # A fresh cookie at every login: nothing an attacker planted before it survives.
-    session.clear()
-    login_user(user_for(account))
-    session.permanent = True
-    g.account = account
+        g.reason = f"login failed for {name!r} from {client_address()}"
+        return render_template("login.html", csrf_token=generate_csrf(), error="Wrong name or password.",
+                               **form), 401
+    start_session(account)
     return redirect(next_path, 303)
+
+
+def _minutes(e: TooManyAttempts) -> str:
+    seconds = int(e.headers.get("Retry-After", "60"))
+    return f"{-(-seconds // 60)} minute{'s' if seconds > 60 else ''}"
 
 
 @bp.post("/logout")
 def logout():
     _check_csrf()
-    logout_user()
-    session.clear()
+    end_session()
     return redirect(login_url(), 303)
 
 

@@ -44,7 +44,9 @@ def run(app, host: str, port: int, threads: int, banner: str = "") -> int:
         outbuf_high_watermark=16 * 1024 * 1024,
         channel_timeout=120,
         connection_limit=1000,
-        clear_untrusted_proxy_headers=True,
+        # X-Forwarded-* reach the app only when ACCESS_ES_TRUST_PROXY says a proxy sets them (the
+        # app's ProxyFix then reads as many hops as configured); otherwise waitress drops them.
+        clear_untrusted_proxy_headers=not app.config["ACCESS_ES_SETTINGS"].trust_proxy,
     )
     if banner:
         print(banner, file=sys.stderr, flush=True)

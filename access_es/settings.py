@@ -15,6 +15,15 @@ from urllib.parse import urlsplit
 DEFAULT_USERS = "users.json"
 DEFAULT_UPSTREAM_TIMEOUT = 28.0  # API Gateway gives up at 29 s; answer before it does.
 DEFAULT_HOME = "/_dashboards/"
+# name: (default, low, high, what it is)
+INTEGER_SETTINGS = {
+    "ACCESS_ES_SESSION_HOURS": (12, 1, 24 * 30, "hours a login lasts, however active"),
+    "ACCESS_ES_IDLE_MINUTES": (60, 1, 24 * 60 * 30, "minutes without a request that end a session"),
+    "ACCESS_ES_THROTTLE_ACCOUNT": (5, 1, 10_000, "failed logins per account per window before 429"),
+    "ACCESS_ES_THROTTLE_ADDRESS": (20, 1, 100_000, "failed logins per client address per window before 429"),
+    "ACCESS_ES_THROTTLE_MINUTES": (15, 1, 24 * 60, "length of the throttling window in minutes"),
+    "ACCESS_ES_TRUST_PROXY": (0, 0, 5, "reverse proxies in front whose X-Forwarded-For/-Proto to trust"),
+}
 SERVICES = ("es", "aoss")
 
 # search-mydomain-abc.us-east-1.es.amazonaws.com, vpc-...es.amazonaws.com, xyz.us-west-2.aoss.amazonaws.com,
@@ -39,9 +48,15 @@ class Settings:
     region: str
     service: str           # "es" or "aoss"
     secret_key: str
-    users: str             # where accounts live (a JSON file path)
+    users: str             # where accounts live: a JSON file path or dynamodb://TABLE
     upstream_timeout: float
     home: str              # where a browser landing on "/" is sent
+    session_hours: int = 12
+    idle_minutes: int = 60
+    throttle_account: int = 5
+    throttle_address: int = 20
+    throttle_minutes: int = 15
+    trust_proxy: int = 0   # X-Forwarded-* hops to trust (API Gateway, a load balancer)
 
     @property
     def endpoint_host(self) -> str:
@@ -137,6 +152,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         problems.append("ACCESS_ES_SECRET_KEY is too short: use at least 16 random characters (32 is better)")
 
     users = users_location(env)
+    if users.startswith("dynamodb://") and not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", users[len("dynamodb://"):]):
+        problems.append(f"ACCESS_ES_USERS={users!r}: a DynamoDB table name has 3-255 letters, digits, '_', '-' or '.'")
 
     raw_timeout = get("ACCESS_ES_UPSTREAM_TIMEOUT")
     timeout = DEFAULT_UPSTREAM_TIMEOUT
@@ -158,6 +175,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "e.g. /_dashboards/ or /_plugin/kibana/"
         )
 
+    integers = {}
+    for name, (default, low, high, meaning) in INTEGER_SETTINGS.items():
+        raw = get(name)
+        integers[name] = default
+        if raw:
+            try:
+                integers[name] = int(raw)
+            except ValueError:
+                integers[name] = low - 1
+            if not low <= integers[name] <= high:
+                problems.append(f"{name}={raw!r} must be a whole number from {low} to {high} ({meaning})")
+
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -168,4 +197,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         users=users,
         upstream_timeout=timeout,
         home=home,
+        session_hours=integers["ACCESS_ES_SESSION_HOURS"],
+        idle_minutes=integers["ACCESS_ES_IDLE_MINUTES"],
+        throttle_account=integers["ACCESS_ES_THROTTLE_ACCOUNT"],
+        throttle_address=integers["ACCESS_ES_THROTTLE_ADDRESS"],
+        throttle_minutes=integers["ACCESS_ES_THROTTLE_MINUTES"],
+        trust_proxy=integers["ACCESS_ES_TRUST_PROXY"],
     )

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from access_es.accounts import Account, open_store
+from access_es.accounts import Account
+from access_es.stores import open_stores
 from access_es.accounts.passwords import hash_password
 
 from .sigv4_verify import Credentials
@@ -65,7 +66,7 @@ def _clean_standin(request):
 @pytest.fixture(scope="session")
 def accounts_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("accounts") / "users.json"
-    store = open_store(str(path))
+    store = open_stores(str(path)).accounts
     store.put(Account("alice", "admin", hash_password(PASSWORDS["alice"])))
     store.put(Account("bob", "readonly", hash_password(PASSWORDS["bob"])))
     return path
@@ -116,10 +117,10 @@ class RunningProxy:
 def start_proxy(tmp_path: Path, endpoint: str, accounts: Path, **env_extra: str) -> RunningProxy:
     port = free_port()
     log_path = tmp_path / f"proxy-{port}.log"
-    env = aws_env(
-        ACCESS_ES_ENDPOINT=endpoint, ACCESS_ES_SECRET_KEY=APP_SECRET, ACCESS_ES_USERS=str(accounts),
-        ACCESS_ES_REGION=REGION, **env_extra,
-    )
+    env = aws_env(**{
+        "ACCESS_ES_ENDPOINT": endpoint, "ACCESS_ES_SECRET_KEY": APP_SECRET, "ACCESS_ES_USERS": str(accounts),
+        "ACCESS_ES_REGION": REGION, **env_extra,
+    })
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [str(VENV_BIN / "access-es"), "serve", "--port", str(port)],
@@ -203,3 +204,35 @@ class Browser:
 @pytest.fixture
 def browser(proxy) -> Browser:
     return Browser(proxy.url)
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory):
+    """A real moto_server process (S3, DynamoDB, STS...) on loopback; yields its URL."""
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "wb")
+    proc = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url + "/moto-api/", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("moto_server did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def moto_env(moto_server, monkeypatch):
+    """This process's boto3 pointed at moto_server, with the test keys."""
+    for name, value in aws_env(AWS_ENDPOINT_URL=moto_server).items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    return moto_server

@@ -4,7 +4,8 @@ import stat
 
 import pytest
 
-from access_es.accounts import Account, AccountError, check_name, check_password, check_role, open_store
+from access_es.accounts import Account, AccountError, check_name, check_password, check_role
+from access_es.stores import open_stores
 from access_es.accounts.passwords import hash_password, verify_password
 
 
@@ -19,7 +20,7 @@ def test_hashes_are_salted_argon2_and_verify():
 
 def test_file_store_round_trip_and_permissions(tmp_path):
     path = tmp_path / "users.json"
-    store = open_store(str(path))
+    store = open_stores(str(path)).accounts
     assert store.get("alice") is None and list(store.all()) == []
     store.put(Account("alice", "admin", hash_password("pw-alice-1")))
     store.put(Account("bob", "readonly", hash_password("pw-bob-22")))
@@ -29,7 +30,7 @@ def test_file_store_round_trip_and_permissions(tmp_path):
     assert set(data["users"]["bob"]) == {"role", "password_hash"}
     assert "pw-bob" not in path.read_text()
     # another store object (another process) sees changes
-    other = open_store(str(path))
+    other = open_stores(str(path)).accounts
     assert other.get("bob").readonly and not other.get("alice").readonly
     assert store.remove("bob") and not store.remove("bob")
     assert other.get("bob") is None
@@ -39,7 +40,7 @@ def test_a_broken_file_is_a_clear_error(tmp_path):
     path = tmp_path / "users.json"
     path.write_text("{not json")
     with pytest.raises(AccountError, match="cannot read the accounts file"):
-        open_store(str(path)).get("alice")
+        open_stores(str(path)).accounts.get("alice")
 
 
 @pytest.mark.parametrize("name", ["", "a:b", "a b", "x" * 65, "é", "a\nb"])

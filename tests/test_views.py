@@ -6,7 +6,8 @@ import requests
 import responses
 
 from access_es import create_app
-from access_es.accounts import Account, open_store
+from access_es.accounts import Account
+from access_es.stores import open_stores
 from access_es.accounts.passwords import hash_password
 from access_es.settings import load_settings
 
@@ -19,18 +20,24 @@ def unsigned(request):
 
 
 @pytest.fixture(scope="module")
-def accounts(tmp_path_factory):
-    store = open_store(str(tmp_path_factory.mktemp("v") / "users.json"))
-    store.put(Account("alice", "admin", hash_password("alice-password-1")))
-    store.put(Account("bob", "readonly", hash_password("bob-password-22")))
-    return store
+def stores(tmp_path_factory):
+    stores = open_stores(str(tmp_path_factory.mktemp("v") / "users.json"))
+    stores.accounts.put(Account("alice", "admin", hash_password("alice-password-1")))
+    stores.accounts.put(Account("bob", "readonly", hash_password("bob-password-22")))
+    return stores
 
 
 @pytest.fixture
-def app(accounts):
+def accounts(stores):
+    return stores.accounts
+
+
+@pytest.fixture
+def app(stores):
     settings = load_settings({"ACCESS_ES_ENDPOINT": ENDPOINT, "ACCESS_ES_SECRET_KEY": "k" * 32,
-                              "ACCESS_ES_UPSTREAM_TIMEOUT": "2"})
-    return create_app(settings, signer=unsigned, accounts=accounts)
+                              "ACCESS_ES_UPSTREAM_TIMEOUT": "2", "ACCESS_ES_THROTTLE_ACCOUNT": "1000",
+                              "ACCESS_ES_THROTTLE_ADDRESS": "1000"})
+    return create_app(settings, signer=unsigned, stores=stores)
 
 
 @pytest.fixture

@@ -1,13 +1,9 @@
-"""Accounts: who may log in, with which role. One small interface, stores side by side.
-
-`open_store(location)` picks the store from ACCESS_ES_USERS: a JSON file path today (filestore.py);
-the DynamoDB table store will sit beside it behind the same interface.
-"""
+"""Accounts: who may log in, with which role, and the rules for names, roles and passwords.
+Where they are kept is access_es/stores/."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, Protocol
 
 from ..access import ROLES
 
@@ -31,18 +27,6 @@ class Account:
         return self.role != "admin"
 
 
-class AccountStore(Protocol):
-    location: str
-
-    def get(self, name: str) -> Account | None: ...
-
-    def all(self) -> Iterator[Account]: ...
-
-    def put(self, account: Account) -> None: ...
-
-    def remove(self, name: str) -> bool: ...
-
-
 def check_name(name: str) -> str:
     if not NAME_PATTERN.fullmatch(name or ""):
         raise AccountError(
@@ -63,9 +47,3 @@ def check_password(password: str) -> str:
     if any(c in password for c in "\r\n\x00"):
         raise AccountError("the password may not contain line breaks or NUL characters")
     return password
-
-
-def open_store(location: str) -> AccountStore:
-    from .filestore import FileStore
-
-    return FileStore(location)

@@ -1,0 +1,105 @@
+"""The store contract, run against both backends: the JSON file + SQLite, and DynamoDB (moto_server)."""
+import itertools
+import threading
+import time
+import uuid
+
+import boto3
+import pytest
+
+from access_es.accounts import Account
+from access_es.stores import SessionRecord, StoreUnavailable, init_store, open_stores
+
+_tables = itertools.count()
+
+
+@pytest.fixture(params=["file", "dynamodb"])
+def stores(request, tmp_path):
+    if request.param == "file":
+        return open_stores(str(tmp_path / "users.json"))
+    request.getfixturevalue("moto_env")
+    location = f"dynamodb://access-es-test-{next(_tables)}-{uuid.uuid4().hex[:6]}"
+    init_store(location)
+    return open_stores(location)
+
+
+def test_accounts(stores):
+    a = stores.accounts
+    assert a.get("alice") is None and list(a.all()) == []
+    a.put(Account("alice", "admin", "h1"))
+    a.put(Account("bob", "readonly", "h2"))
+    assert a.get("alice") == Account("alice", "admin", "h1")
+    assert [x.name for x in a.all()] == ["alice", "bob"]
+    a.put(Account("alice", "readonly", "h3"))
+    assert a.get("alice").role == "readonly"
+    assert a.remove("alice") is True and a.remove("alice") is False
+    assert a.get("alice") is None
+
+
+def test_sessions(stores):
+    s = stores.sessions
+    now = time.time()
+    s.create("k1", SessionRecord("alice", now, now), expires=now + 3600)
+    assert s.get("k1") == SessionRecord("alice", now, now)
+    s.touch("k1", now + 5)
+    assert s.get("k1").last_seen == now + 5
+    s.delete("k1")
+    assert s.get("k1") is None
+    s.touch("k1", now + 9)  # touching a deleted session does not bring it back
+    assert s.get("k1") is None
+
+
+def test_counters_are_atomic(stores):
+    c = stores.counters
+    expires = time.time() + 600
+    assert c.count("x") == 0
+
+    def bump():
+        for _ in range(10):
+            c.increment("x", expires)
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert c.count("x") == 40
+    c.reset("x")
+    assert c.count("x") == 0
+    c.increment("old", time.time() - 1)
+    assert c.count("old") == 0  # expired counters count for nothing, even before TTL removes them
+
+
+def test_init_is_idempotent(tmp_path):
+    location = str(tmp_path / "users.json")
+    assert "created" in init_store(location)
+    assert "exists already" in init_store(location)
+
+
+def test_dynamodb_table_is_on_demand_with_pitr_and_ttl(moto_env):
+    name = f"access-es-init-{uuid.uuid4().hex[:6]}"
+    said = init_store(f"dynamodb://{name}")
+    assert "created table" in said and "point-in-time" in said and "TTL" in said
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    table = client.describe_table(TableName=name)["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert client.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    assert client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]["AttributeName"] == "expires_at"
+    assert init_store(f"dynamodb://{name}") == f"table {name} is ready already"
+
+
+def test_an_unreachable_table_fails_closed_with_a_reason(monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    stores = open_stores("dynamodb://nowhere")
+    with pytest.raises(StoreUnavailable, match="nowhere cannot be used") as e:
+        stores.accounts.get("alice")
+    assert e.value.status == 503
+
+
+def test_a_missing_table_fails_closed(moto_env):
+    with pytest.raises(StoreUnavailable, match="ResourceNotFoundException"):
+        open_stores("dynamodb://never-created").accounts.get("alice")
