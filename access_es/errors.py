@@ -42,6 +42,14 @@ class UpstreamUnreachable(ProxyError):
     error_type = "upstream_unreachable"
 
 
+class UpstreamBadAnswer(ProxyError):
+    """The upstream answered, but not with something we can relay whole."""
+
+    status = 502
+    title = "Upstream answer unusable"
+    error_type = "upstream_bad_answer"
+
+
 class UpstreamTimeout(ProxyError):
     status = 504
     title = "Upstream timed out"

@@ -7,12 +7,16 @@ the role's keys rotate; we do not write any SigV4 ourselves.
 """
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any, Callable, Protocol
 
 import requests
 
 from .errors import NotConfigured
+
+
+_WHITESPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
 
 
 class Signer(Protocol):
@@ -57,15 +61,33 @@ class AWS4Signer:
         return self._credentials
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        from requests_aws4auth import AWS4Auth
-
         with self._lock:
             creds = self._resolve()
             if self._auth is None:
                 # refreshable_credentials: AWS4Auth asks the credentials object for frozen keys
                 # on every request, so a rotated role key is picked up without a restart.
-                self._auth = AWS4Auth(
+                self._auth = _aws4auth_class()(
                     refreshable_credentials=creds, region=self.region, service=self.service
                 )
             return self._auth(request)
 
+
+
+def _aws4auth_class() -> type:
+    """requests-aws4auth, with AWS's own whitespace rule for canonical header values.
+
+    SigV4 folds every run of whitespace in a signed header value into one space (what AWS and
+    botocore do: ' '.join(value.split())). requests-aws4auth folds with shlex, which keeps runs
+    inside quoted strings and raises on an unbalanced quote: a Content-Type such as
+    `text/plain; "a  b"` would be signed one way and checked another (403 from AWS), and
+    `text/plain; "a b` would crash the signer. The rest of the signature is the library's.
+    """
+    from requests_aws4auth import AWS4Auth
+
+    class AWS4AuthFolding(AWS4Auth):
+        @staticmethod
+        def amz_norm_whitespace(text: str) -> str:
+            # ASCII whitespace only: header bytes reach us as latin-1 text, and 0xA0 is not a space.
+            return _WHITESPACE_RUN.sub(" ", text).strip(" \t")
+
+    return AWS4AuthFolding

@@ -122,3 +122,24 @@ def test_users_add_prompts_twice_on_a_terminal(users_env, tmp_path):
     code, out = converse([(b"Password:", b"hank-password-1\n"), (b"Repeat it:", b"hank-password-1\n")])
     assert code == 0 and "added hank (admin)" in out
     assert "hank-password-1" not in out  # not echoed
+
+
+def test_users_commands_against_dynamodb(moto_server):
+    import uuid
+
+    env = aws_env(ACCESS_ES_USERS=f"dynamodb://cli-{uuid.uuid4().hex[:6]}", AWS_ENDPOINT_URL_DYNAMODB=moto_server)
+    r = run("users", "init", env=env)
+    assert r.returncode == 0 and "created table" in r.stdout, r.stderr
+    assert "ready already" in run("users", "init", env=env).stdout
+    assert run("users", "add", "ivy", "--role", "admin", input="ivy-password-1\n", env=env).returncode == 0
+    assert run("users", "add", "jon", input="jon-password-1\n", env=env).returncode == 0
+    assert run("users", "list", env=env).stdout.splitlines() == ["ivy\tadmin", "jon\treadonly"]
+    assert run("users", "passwd", "jon", input="jon-password-2\n", env=env).returncode == 0
+    assert run("users", "remove", "ivy", env=env).returncode == 0
+    assert run("users", "list", env=env).stdout.splitlines() == ["jon\treadonly"]
+
+
+def test_users_command_with_an_unreachable_table_says_why():
+    env = aws_env(ACCESS_ES_USERS="dynamodb://nowhere", AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:9")
+    r = run("users", "list", env=env)
+    assert r.returncode == 1 and "cannot be used" in r.stderr and "Traceback" not in r.stderr

@@ -131,3 +131,15 @@ def test_upstream_headers():
 
 def test_cookie_header_with_only_our_cookie_is_dropped():
     assert upstream_headers([("Cookie", "access_es_session=x")], "access_es_session") == []
+
+
+def test_strip_cookie_handles_joined_cookie_headers():
+    # two Cookie headers joined by the server with ", "
+    assert strip_cookie("a=1, access_es_session=S", "access_es_session") == "a=1"
+    assert strip_cookie("access_es_session=S, a=1; b=2", "access_es_session") == "a=1; b=2"
+
+
+@pytest.mark.parametrize("raw", ["=v", "a=1&=", "="])
+def test_empty_parameter_names_are_a_400(raw):
+    with pytest.raises(BadRequest, match="empty name"):
+        canonical_query(raw)

@@ -36,7 +36,7 @@ def test_client_headers_drop_hop_by_hop_and_keep_duplicates():
     headers = [
         ("Content-Type", "application/json"), ("Content-Length", "10"), ("Content-Encoding", "gzip"),
         ("Connection", "keep-alive, X-Hop"), ("X-Hop", "1"), ("Keep-Alive", "timeout=5"),
-        ("Transfer-Encoding", "chunked"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
+        ("Upgrade", "h2c"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
         ("Warning", '299 Elasticsearch "deprecated"'), ("x-amzn-RequestId", "r1"),
     ]
     assert client_headers(headers) == [
@@ -44,3 +44,14 @@ def test_client_headers_drop_hop_by_hop_and_keep_duplicates():
         ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Warning", '299 Elasticsearch "deprecated"'),
         ("x-amzn-RequestId", "r1"),
     ]
+
+
+@pytest.mark.parametrize("headers,expected", [
+    ([("Content-Length", "2, 2")], [("Content-Length", "2")]),                       # one value, listed twice
+    ([("Content-Length", "2"), ("Content-Length", "2")], [("Content-Length", "2")]),
+    ([("Content-Length", "2"), ("Content-Length", "3")], []),                         # conflicting: we count
+    ([("Transfer-Encoding", "chunked"), ("Content-Length", "3")], []),                 # TE wins (RFC 9112 6.3)
+    ([("Content-Length", "x")], []),
+])
+def test_content_length_describes_the_body_we_send(headers, expected):
+    assert client_headers(headers) == expected

@@ -134,3 +134,44 @@ def test_unexpected_errors_are_500_without_a_trace(app, client):
     assert r.status_code == 500
     body = r.get_data(as_text=True)
     assert "ZeroDivisionError" in body and "secret detail" not in body and "Traceback" not in body
+
+
+def test_basic_credentials_are_verified_once_then_cached(client, monkeypatch):
+    import access_es.auth as auth
+
+    calls = []
+    real = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", lambda h, p: calls.append(1) or real(h, p))
+    headers = {"Authorization": "Basic " + __import__("base64").b64encode(b"alice:alice-password-1").decode()}
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, ENDPOINT + "/x", json={}, status=200)
+        for _ in range(10):
+            assert client.get("/x", headers=headers).status_code == 200
+    assert len(calls) == 1
+    wrong = {"Authorization": "Basic " + __import__("base64").b64encode(b"alice:wrong-password").decode()}
+    for _ in range(3):
+        assert client.get("/x", headers=wrong).status_code == 401
+    assert len(calls) == 4  # failures are never cached
+
+
+def test_the_basic_cache_holds_no_name_or_password(app, client):
+    import base64
+
+    client.get("/_access-es/health")
+    headers = {"Authorization": "Basic " + base64.b64encode(b"alice:alice-password-1").decode()}
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, ENDPOINT + "/x", json={}, status=200)
+        client.get("/x", headers=headers)
+    entries = app.extensions["access_es.basic_cache"]._entries
+    assert entries and not any("alice" in k or "password" in k for k in entries)
+
+
+@pytest.mark.parametrize("next_param,expected", [
+    ("/_dashboards/app/discover", "/_dashboards/app/discover"),
+    ("%2F%2Fevil.example", "/_dashboards/"), ("%2F%5Cevil.example", "/_dashboards/"),
+    ("https%3Aevil.example", "/_dashboards/"), ("%2F%09%2Fevil.example", "/_dashboards/"),
+    ("%252F%252Fevil", "/_dashboards/"), ("%5C%5Cevil", "/_dashboards/"),
+])
+def test_next_from_the_query_string_is_checked_before_it_reaches_the_form(client, next_param, expected):
+    page = client.get(f"/_access-es/login?next={next_param}").get_data(as_text=True)
+    assert f'name="next" value="{expected}"' in page

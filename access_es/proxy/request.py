@@ -54,6 +54,9 @@ def canonical_query(raw_query: str) -> str:
         if not piece:
             continue
         name, eq, value = piece.partition(b"=")
+        if not name:
+            # AWS refuses to sign a parameter without a name; say so instead of dropping it.
+            raise BadRequest("a query parameter has an empty name (e.g. '?=value')")
         parts = []
         for component in (name, value) if eq else (name,):
             decoded = unquote_to_bytes(component.replace(b"+", b" "))
@@ -153,9 +156,13 @@ def connection_tokens(headers: Iterable[tuple[str, str]]) -> set[str]:
 
 
 def strip_cookie(cookie_header: str, cookie_name: str) -> str:
-    """Remove one cookie (ours) from a Cookie header, keeping the others byte for byte."""
+    """Remove one cookie (ours) from a Cookie header, keeping the others byte for byte.
+
+    Servers join repeated Cookie headers with ", " (HTTP/2 front ends send one per cookie), and a
+    cookie value may not contain a comma (RFC 6265), so both ';' and ',' separate cookies here.
+    """
     kept = []
-    for crumb in cookie_header.split(";"):
+    for crumb in re.split(r"[;,]", cookie_header):
         name = crumb.split("=", 1)[0].strip()
         if crumb.strip() and name != cookie_name:
             kept.append(crumb.strip())

@@ -12,11 +12,27 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 def client_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """End-to-end upstream headers, duplicates and order kept (several Set-Cookie stay several).
 
-    Content-Length and Content-Encoding pass: the body is relayed as the upstream's raw bytes.
+    Content-Encoding passes (the body is relayed as the upstream's raw bytes), and so does a
+    Content-Length that describes that body: one value (a repeated identical value is one value,
+    RFC 9110 8.6). With Transfer-Encoding the length is framing (RFC 9112 6.3) and is dropped, as is
+    a set of conflicting lengths; the body is then sent with the length we count, or chunked.
     """
     headers = list(headers)
     dropped = HOP_BY_HOP | connection_tokens(headers)
-    return [(n, v) for n, v in headers if n.lower() not in dropped]
+    lengths = {v.strip() for n, v in headers if n.lower() == "content-length" for v in v.split(",")}
+    chunked = any(n.lower() == "transfer-encoding" for n, _ in headers)
+    keep_length = len(lengths) == 1 and not chunked and next(iter(lengths)).isdigit()
+    out = []
+    for name, value in headers:
+        lower = name.lower()
+        if lower in dropped:
+            continue
+        if lower == "content-length":
+            if not keep_length or any(n.lower() == "content-length" for n, _ in out):
+                continue
+            value = next(iter(lengths))
+        out.append((name, value))
+    return out
 
 
 def _origin(scheme: str, netloc: str) -> tuple[str, str, int | None]:

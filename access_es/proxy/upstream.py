@@ -11,7 +11,7 @@ from typing import Iterator
 import requests
 from requests.adapters import HTTPAdapter
 
-from ..errors import UpstreamTimeout, UpstreamUnreachable
+from ..errors import BadRequest, UpstreamBadAnswer, UpstreamTimeout, UpstreamUnreachable
 from ..signing import Signer
 
 # Bodies up to this size are read before we answer, so a failure while reading them is a clean
@@ -76,8 +76,16 @@ class Upstream:
                 hint="narrow the query or its time range, or use async search (_async_search) "
                 "for long-running searches",
             ) from e
+        except requests.exceptions.InvalidHeader as e:
+            # e.g. a value starting with a non-ASCII space (0xA0): nothing was sent
+            raise BadRequest(f"a request header cannot be forwarded: {_short(e)}") from e
         except requests.exceptions.RequestException as e:
             raise UpstreamUnreachable(f"cannot reach the upstream: {_short(e)}") from e
+        if 100 <= resp.status_code < 200 and resp.status_code != 101:
+            # http.client skips only 100 Continue; a 102/103 here would hide the real answer.
+            resp.close()
+            raise UpstreamBadAnswer(f"the upstream sent an interim {resp.status_code} answer this proxy "
+                                    "cannot relay")
         raw = resp.raw
         headers_out = list(raw.headers.items())
         length = resp.headers.get("Content-Length")
@@ -93,7 +101,7 @@ class Upstream:
                     raise UpstreamTimeout(
                         f"the upstream stopped sending within {self.timeout:g} s"
                     ) from e
-                raise UpstreamUnreachable(f"the upstream's answer broke off: {_short(e)}") from e
+                raise UpstreamBadAnswer(f"the upstream's answer broke off: {_short(e)}") from e
             raw.release_conn()  # fully read: the connection goes back to the pool for reuse
             return UpstreamResponse(resp.status_code, resp.reason or "", headers_out, body_bytes, None,
                                     (time.monotonic() - started) * 1000)

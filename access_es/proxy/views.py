@@ -3,6 +3,8 @@ access.py. Everything not under /_access-es/ lands here, for every method."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, redirect, request
+from werkzeug.datastructures import Headers
+from werkzeug.routing import PathConverter
 
 from ..access import readonly_denial
 from ..auth import SESSION_COOKIE, current_account, wants_page
@@ -15,14 +17,38 @@ bp = Blueprint("proxy", __name__)
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 
 
+class AnyPath(PathConverter):
+    """Werkzeug's path converter, but a decoded newline ('%0A' in a document id) matches too."""
+
+    regex = r"[^/][\s\S]*?"
+
+
+@bp.record_once
+def _register_converter(state) -> None:
+    state.app.url_map.converters["anypath"] = AnyPath
+
+
+class RelayedResponse(Response):
+    """The upstream's answer as it is: Werkzeug would otherwise compute a Content-Length for HEAD
+    answers (telling the client the resource is empty) and strip validators from 304s."""
+
+    automatically_set_content_length = False
+
+    def get_wsgi_headers(self, environ) -> Headers:
+        return Headers(self.headers)
+
+
 def upstream() -> Upstream:
     return current_app.extensions["access_es.upstream"]
 
 
 @bp.route("/", defaults={"_": ""}, methods=METHODS, provide_automatic_options=False)
-@bp.route("/<path:_>", methods=METHODS, provide_automatic_options=False)
+@bp.route("/<anypath:_>", methods=METHODS, provide_automatic_options=False)
 def proxy(_: str):
     environ = request.environ
+    if request.method == "OPTIONS" and environ.get("REQUEST_URI") == "*":
+        # `OPTIONS *` asks about this server, not about the index pattern '*'.
+        return Response(status=204, headers={"Allow": ", ".join(METHODS)})
     raw_path = raw_path_of(
         environ.get("REQUEST_URI") or environ.get("RAW_URI"), environ.get("PATH_INFO", "/"),
         environ.get("SCRIPT_NAME", ""),
@@ -66,7 +92,8 @@ def proxy(_: str):
         for n, v in headers
     ]
     body_out = answer.body if answer.body is not None else answer.stream
-    response = Response(body_out, status=f"{answer.status} {answer.reason}".strip(), direct_passthrough=True)
+    response = RelayedResponse(body_out, status=f"{answer.status} {answer.reason}".strip(),
+                               direct_passthrough=True)
     # Replace Flask's defaults wholesale: the upstream's headers, in order, duplicates kept.
     response.headers.clear()
     for name, value in headers:
