@@ -1,5 +1,6 @@
 """What ships: the wheel carries the templates, the deployment files are valid."""
 import json
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -10,8 +11,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_the_wheel_carries_the_templates_and_works_when_installed(tmp_path):
+    # build from a copy: setuptools writes build/ and *.egg-info next to the sources
+    source = tmp_path / "src"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "*.egg-info", ".hypothesis", "__pycache__", ".pytest_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path / "dist"), str(REPO)], check=True, capture_output=True)
+                    "-w", str(tmp_path / "dist"), str(source)], check=True, capture_output=True)
     wheel = next((tmp_path / "dist").glob("access_es-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for template in ("login.html", "home.html", "error.html", "base.html"):
