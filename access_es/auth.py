@@ -155,18 +155,16 @@ def client_address() -> str:
 
 
 def check_credentials(name: str, password: str) -> Account | None:
-    """The account if the password is right, after the throttle allows an attempt.
+    """The account if the password is right, after the throttle counts and allows the attempt.
 
-    The same work (one Argon2 verification) and the same answer whether or not the account exists;
-    failures count against the name and the client address alike.
+    The same work (one Argon2 verification) and the same answer whether or not the account exists.
     """
     address = client_address()
-    throttle().check(name, address)
+    throttle().attempt(name, address)
     account = stores().accounts.get(name)
     if verify_password(account.password_hash if account else None, password):
         throttle().succeeded(name, address)
         return account
-    throttle().failed(name, address)
     return None
 
 

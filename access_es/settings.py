@@ -19,7 +19,7 @@ DEFAULT_HOME = "/_dashboards/"
 INTEGER_SETTINGS = {
     "ACCESS_ES_SESSION_HOURS": (12, 1, 24 * 30, "hours a login lasts, however active"),
     "ACCESS_ES_IDLE_MINUTES": (60, 1, 24 * 60 * 30, "minutes without a request that end a session"),
-    "ACCESS_ES_THROTTLE_ACCOUNT": (5, 1, 10_000, "failed logins per account per window before 429"),
+    "ACCESS_ES_THROTTLE_ACCOUNT": (5, 1, 10_000, "failed logins for one account from one address per window before 429 (ten times that from anywhere)"),
     "ACCESS_ES_THROTTLE_ADDRESS": (20, 1, 100_000, "failed logins per client address per window before 429"),
     "ACCESS_ES_THROTTLE_MINUTES": (15, 1, 24 * 60, "length of the throttling window in minutes"),
     "ACCESS_ES_TRUST_PROXY": (0, 0, 5, "reverse proxies in front whose X-Forwarded-For/-Proto to trust"),

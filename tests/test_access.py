@@ -67,3 +67,41 @@ def test_writes_are_denied(method, path, query):
 @pytest.mark.parametrize("header", ["x-http-method-override", "x-http-method", "x-method-override"])
 def test_method_override_headers_are_denied(header):
     assert "method-override" in denial("GET", "/_search", "", {header})
+
+
+@pytest.mark.parametrize("method,path,query", [
+    ("POST", "/idx/doc/_field_caps", ""), ("POST", "/idx/doc/_pit", ""), ("POST", "/idx/doc/_async_search", ""),
+    ("GET", "/_flush", ""), ("GET", "/idx/_refresh", ""), ("GET", "/idx/_doc/1", "refresh=true"),
+    ("GET", "/_plugins/_sql", "sql=DELETE%20FROM%20x"), ("GET", "/_opendistro/_sql", ""),
+    ("POST", "/_plugins/_ppl", ""),
+    ("DELETE", "/_search/scroll/_all", ""), ("DELETE", "/_search/scroll", "scroll_id=_all"),
+    ("POST", "/_dashboards/api/console/proxy", "method=POST&path=%2Fx%5C..%5C_bulk"),
+    ("POST", "/_dashboards/api/console/proxy", "method=POST&path=%2Fidx%2F_search%23x"),
+    ("POST", "/_dashboards/api/console/proxy", "method=GET&method=POST&path=%2F_bulk"),
+    ("POST", "/_dashboards/api/console/proxy", "method=GET&path=%2F_flush"),
+])
+def test_review_findings_stay_closed(method, path, query):
+    assert denial(method, path, query)
+
+
+def test_releasing_all_scrolls_through_the_body_is_denied():
+    assert readonly_denial("DELETE", "/_search/scroll", "", set(), b'{"scroll_id": ["_all"]}')
+    assert readonly_denial("DELETE", "/_search/scroll", "", set(), b'{"scroll_id": ["abc"]}') is None
+
+
+@pytest.mark.parametrize("method,headers,expected", [
+    ("GET", {}, None),
+    ("POST", {"Sec-Fetch-Site": "same-origin"}, None),
+    ("POST", {"Sec-Fetch-Site": "none"}, None),
+    ("POST", {"Sec-Fetch-Site": "same-site"}, "cross-site"),
+    ("POST", {"Sec-Fetch-Site": "cross-site", "kbn-xsrf": "1"}, "cross-site"),
+    ("DELETE", {"Origin": "https://proxy.example"}, None),
+    ("DELETE", {"Origin": "https://evil.example"}, "cross-site"),
+    ("PUT", {"kbn-xsrf": "true"}, None),
+    ("PUT", {}, "kbn-xsrf"),
+])
+def test_cross_site_rule(method, headers, expected):
+    from access_es.access import cross_site_denial
+
+    reason = cross_site_denial(method, headers, "proxy.example")
+    assert (reason is None) if expected is None else (expected in reason)

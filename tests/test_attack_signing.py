@@ -55,6 +55,9 @@ def send_raw(url: str, method: str, target: str, headers=(), body: bytes = b"", 
             conn.putheader("Authorization", BASIC)
         if cookie:
             conn.putheader("Cookie", cookie)
+            # like a Kibana page: session-cookie requests that may change things carry kbn-xsrf
+            if not any(n.lower() == "kbn-xsrf" for n, _ in headers):
+                conn.putheader("kbn-xsrf", "true")
         for name, value in headers:
             conn.putheader(name, value)
         if body or method in ("POST", "PUT", "PATCH"):

@@ -185,27 +185,52 @@ def form_login(url, name, password, address):
                     headers={"X-Forwarded-For": address}, allow_redirects=False)
 
 
-def test_throttling_per_account(strict):
+def test_throttling_per_account_and_address(strict):
     p, stores = strict
     name = fresh_account(stores)
-    for i in range(3):
-        assert form_login(p.url, name, "wrong-password", f"10.0.0.{i}").status_code == 401
-    r = form_login(p.url, name, PW, "10.0.0.99")  # even the right password, from elsewhere
+    for _ in range(3):
+        assert form_login(p.url, name, "wrong-password", "10.0.0.1").status_code == 401
+    r = form_login(p.url, name, PW, "10.0.0.1")  # even the right password, from there
     assert r.status_code == 429
     assert 0 < int(r.headers["Retry-After"]) <= 15 * 60
     assert "Too many failed logins" in r.text
-    r = requests.get(p.url + "/_echo/x", auth=(name, PW), headers={"X-Forwarded-For": "10.0.0.98"})
+    r = requests.get(p.url + "/_echo/x", auth=(name, PW), headers={"X-Forwarded-For": "10.0.0.1"})
     assert r.status_code == 429 and r.json()["error"]["type"] == "too_many_attempts"
     assert "Retry-After" in r.headers
     assert any("login_lockout" in line for line in p.log_text().splitlines())
     p.wait_log(lambda l: l.get("status") == 429 and "throttled" in l.get("reason", ""))
+    # the owner, elsewhere, is not locked out by a stranger's guesses
+    assert form_login(p.url, name, PW, "10.0.0.2").status_code == 303
+
+
+def test_guessing_one_account_from_many_addresses_is_throttled_too(strict):
+    p, stores = strict
+    name = fresh_account(stores)
+    for i in range(30):  # ten times the per-address limit of 3
+        assert form_login(p.url, name, "wrong-password", f"10.1.{i}.1").status_code == 401
+    assert form_login(p.url, name, PW, "10.1.99.1").status_code == 429
+
+
+def test_parallel_guesses_cannot_slip_past_the_limit(strict):
+    from concurrent.futures import ThreadPoolExecutor
+
+    p, stores = strict
+    name = fresh_account(stores)
+
+    def guess(i):
+        return requests.get(p.url + "/_echo/x", auth=(name, f"wrong-{i}"),
+                            headers={"X-Forwarded-For": "10.2.0.1"}).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        codes = list(pool.map(guess, range(32)))
+    assert codes.count(401) <= 3 and codes.count(429) >= 29, codes
 
 
 def test_throttling_per_address_counts_unknown_names_too(strict):
     p, stores = strict
     name = fresh_account(stores)
     for i in range(6):
-        assert form_login(p.url, f"ghost{i}", "wrong-password", "192.0.2.7").status_code == 401
+        assert form_login(p.url, f"ghost{i}-{name}", "wrong-password", "192.0.2.7").status_code == 401
     assert form_login(p.url, name, PW, "192.0.2.7").status_code == 429
     assert form_login(p.url, name, PW, "192.0.2.8").status_code == 303  # another address is fine
 

@@ -56,7 +56,7 @@ def test_counters_are_atomic(stores):
 
     def bump():
         for _ in range(10):
-            c.increment("x", expires)
+            c.add("x", 1, expires)
 
     threads = [threading.Thread(target=bump) for _ in range(4)]
     for t in threads:
@@ -64,9 +64,10 @@ def test_counters_are_atomic(stores):
     for t in threads:
         t.join()
     assert c.count("x") == 40
+    assert c.add("x", -1, expires) == 39
     c.reset("x")
     assert c.count("x") == 0
-    c.increment("old", time.time() - 1)
+    c.add("old", 1, time.time() - 1)
     assert c.count("old") == 0  # expired counters count for nothing, even before TTL removes them
 
 

@@ -59,7 +59,8 @@ def test_health(client):
 def test_proxied_request_reaches_the_endpoint_signed(client):
     responses.add(responses.POST, ENDPOINT + "/logs/_search", json={"hits": {}}, status=200)
     login(client, "alice", "alice-password-1")
-    r = client.post("/logs/_search?q=a+b", data=b'{"size":1}', content_type="application/json")
+    r = client.post("/logs/_search?q=a+b", data=b'{"size":1}', content_type="application/json",
+                    headers={"kbn-xsrf": "true"})
     assert r.status_code == 200 and r.get_json() == {"hits": {}}
     sent = responses.calls[0].request
     assert sent.url == ENDPOINT + "/logs/_search?q=a%20b"
@@ -95,7 +96,7 @@ def test_location_is_rewritten_to_the_proxy(client):
 def test_readonly_writes_are_refused_before_the_upstream(client):
     login(client, "bob", "bob-password-22")
     with responses.RequestsMock() as mock:  # any upstream call would fail this test
-        r = client.put("/logs/_doc/1", json={})
+        r = client.put("/logs/_doc/1", json={}, headers={"kbn-xsrf": "true"})
         assert r.status_code == 403 and "readonly" in r.get_json()["error"]["reason"]
         assert len(mock.calls) == 0
 

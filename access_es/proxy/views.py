@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, g, redirect, request
 from werkzeug.datastructures import Headers
 from werkzeug.routing import PathConverter
 
-from ..access import readonly_denial
+from ..access import cross_site_denial, readonly_denial
 from ..auth import SESSION_COOKIE, current_account, wants_page
 from ..errors import Forbidden, Unauthorized
 from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
@@ -72,12 +72,16 @@ def proxy(_: str):
         # A browser landing on the root goes to Kibana/Dashboards, not to the cluster's JSON banner.
         return redirect(request.script_root + settings.home, 302)
 
-    if account.readonly:
-        reason = readonly_denial(request.method, path, query, {k.lower() for k in request.headers.keys()})
+    if g.get("auth_method") == "session":
+        reason = cross_site_denial(request.method, request.headers, request.host)
         if reason:
             raise Forbidden(reason)
 
     body = request.get_data(cache=False)  # raw bytes; never parsed as a form
+    if account.readonly:
+        reason = readonly_denial(request.method, path, query, {k.lower() for k in request.headers.keys()}, body)
+        if reason:
+            raise Forbidden(reason)
     g.bytes_in = len(body)
     answer = upstream().send(
         request.method, path, query, upstream_headers(request.headers.items(), SESSION_COOKIE), body

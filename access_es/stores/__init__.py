@@ -63,7 +63,8 @@ class CounterStore(Protocol):
 
     def count(self, key: str) -> int: ...
 
-    def increment(self, key: str, expires: float) -> int: ...
+    def add(self, key: str, delta: int, expires: float) -> int:
+        """Add atomically; returns the new count."""
 
     def reset(self, key: str) -> None: ...
 

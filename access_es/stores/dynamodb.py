@@ -136,12 +136,12 @@ class _Counters:
             return 0
         return int(item["count"]["N"])
 
-    def increment(self, key: str, expires: float) -> int:
-        # ADD is atomic: concurrent failures in several containers all count.
+    def add(self, key: str, delta: int, expires: float) -> int:
+        # ADD is atomic: concurrent attempts in several containers all count.
         out = self.t.call("update_item", Key={"pk": {"S": COUNTER + key}},
-                          UpdateExpression="ADD #c :one SET expires_at = :e",
+                          UpdateExpression="ADD #c :d SET expires_at = :e",
                           ExpressionAttributeNames={"#c": "count"},
-                          ExpressionAttributeValues={":one": {"N": "1"}, ":e": {"N": str(int(expires) + 1)}},
+                          ExpressionAttributeValues={":d": {"N": str(delta)}, ":e": {"N": str(int(expires) + 1)}},
                           ReturnValues="UPDATED_NEW")
         return int(out["Attributes"]["count"]["N"])
 

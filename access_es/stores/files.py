@@ -169,10 +169,10 @@ class _SqliteCounters:
         rows = self.state.run("SELECT count FROM counters WHERE key = ? AND expires > ?", (key, time.time()))
         return rows[0][0] if rows else 0
 
-    def increment(self, key: str, expires: float) -> int:
+    def add(self, key: str, delta: int, expires: float) -> int:
         rows = self.state.run(
-            "INSERT INTO counters VALUES (?, 1, ?) ON CONFLICT(key) DO UPDATE SET count = count + 1 "
-            "RETURNING count", (key, expires))
+            "INSERT INTO counters VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET count = count + excluded.count "
+            "RETURNING count", (key, delta, expires))
         return rows[0][0]
 
     def reset(self, key: str) -> None:
