@@ -236,8 +236,8 @@ def current_account() -> Account | None:
     if creds is not None:
         account = basic_account(*creds)
         if account is None:
-            g.auth_failure = True
-            raise Unauthorized("wrong name or password", headers=challenge())
+            raise Unauthorized("wrong name or password", headers=challenge(),
+                               log_reason=f"Basic auth failed for {creds[0]!r} from {client_address()}")
         g.auth_method = "basic"
     elif current_user.is_authenticated:
         account = current_user.account

@@ -1,7 +1,8 @@
 """The proxy's own failures: a small set of named exceptions, mapped in one place (web.py) to a status
 and to the two faces of an error, JSON for API clients and a readable page for browsers.
 
-`reason` is what we log and show; it never contains a secret.
+`reason` is what we show and log; `log_reason`, when given, is logged instead (it may name the
+account or address that the client must not be told about). Neither ever contains a secret.
 """
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ class ProxyError(Exception):
     title = "Internal error"
     error_type = "proxy_error"
 
-    def __init__(self, reason: str, *, hint: str | None = None, headers: dict[str, str] | None = None):
+    def __init__(self, reason: str, *, hint: str | None = None, headers: dict[str, str] | None = None,
+                 log_reason: str | None = None):
         super().__init__(reason)
         self.reason = reason
         self.hint = hint
         self.headers = headers or {}
+        self.log_reason = log_reason or reason
 
 
 class BadRequest(ProxyError):

@@ -69,8 +69,9 @@ class Throttle:
                 over = kind
         if over:
             retry = max(1, math.ceil(ends - self.clock()))
-            raise TooManyAttempts(f"too many failed logins for this {over}; try again in {retry} s",
-                                  headers={"Retry-After": str(retry)})
+            reason = f"too many failed logins for this {over}; try again in {retry} s"
+            raise TooManyAttempts(reason, headers={"Retry-After": str(retry)},
+                                  log_reason=f"login throttled for {account!r} from {address}: {reason}")
 
     def succeeded(self, account: str, address: str) -> None:
         """The attempt was good: take it back, and forget this pair's earlier failures."""

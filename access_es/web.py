@@ -26,8 +26,8 @@ def template_dir() -> str:
 
 
 def _error_response(status: int, error_type: str, title: str, reason: str, hint: str | None,
-                    headers: dict[str, str]):
-    g.reason = reason
+                    headers: dict[str, str], log_reason: str | None = None):
+    g.reason = log_reason or reason
     if wants_page():
         body = render_template("error.html", status=status, title=title, reason=reason, hint=hint)
         response = app_response(body, status)
@@ -59,7 +59,7 @@ def init_app(app: Flask) -> None:
                 # A person in a browser: the login page, then back here.
                 from .pages import login_url
 
-                g.reason = e.reason
+                g.reason = e.log_reason
                 env = request.environ
                 next_path = request.script_root + raw_path_of(
                     env.get("REQUEST_URI") or env.get("RAW_URI"), env.get("PATH_INFO", "/"),
@@ -72,7 +72,7 @@ def init_app(app: Flask) -> None:
             headers = e.headers
         if e.status >= 500:
             log.error("%s: %s", e.error_type, e.reason)
-        return _error_response(e.status, e.error_type, e.title, e.reason, e.hint, headers)
+        return _error_response(e.status, e.error_type, e.title, e.reason, e.hint, headers, e.log_reason)
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

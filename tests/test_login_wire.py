@@ -228,3 +228,10 @@ def test_admin_writes_reach_the_upstream(proxy, admin, standin):
     r = admin.put(proxy.url + "/scratch/_doc/1", json={"x": 1})
     assert r.status_code == 201 and standin.last().verified
     assert admin.delete(proxy.url + "/scratch/_doc/1").json()["result"] == "deleted"
+
+
+def test_basic_failures_are_logged_with_the_name_but_not_told(proxy):
+    r = requests.get(proxy.url + "/_echo/logged", auth=("mallory", "not-her-password"))
+    assert r.status_code == 401 and "mallory" not in r.text
+    line = proxy.wait_log(lambda l: l.get("status") == 401 and "mallory" in l.get("reason", ""))
+    assert "Basic auth failed" in line["reason"] and "not-her-password" not in proxy.log_text()
