@@ -23,6 +23,8 @@ def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
     from .proxy.upstream import Upstream
     from .settings import load_settings
     from .signing import AWS4Signer
+    from .overflow import overflow_policy
+    from .overflow.middleware import OverflowMiddleware
     from .stores import open_stores
 
     settings = settings or load_settings()
@@ -58,6 +60,7 @@ def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
                                 x_host=0, x_port=0, x_prefix=0)
     logs.init_app(app)
     web.init_app(app)
+    app.wsgi_app = logs.RequestLog(OverflowMiddleware(app.wsgi_app, overflow_policy(settings)))
     app.register_blueprint(pages.bp)
     app.register_blueprint(proxy_views.bp)
     return app

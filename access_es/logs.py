@@ -1,5 +1,11 @@
-"""One JSON line per request, written in one place (after the response is built), safe to share:
-no password, cookie, Authorization header or query string (queries can carry data)."""
+"""One JSON line per request, written in one place, when the answer has been sent: the outermost
+WSGI layer (RequestLog) writes it, so it sees the final status (an overflow 303, say), the bytes
+really sent, and how long it all took. The Flask app contributes what only it knows (account,
+upstream status and time, the reason for a failure) through the WSGI environ.
+
+Safe to share: no password, cookie, Authorization header, query string (queries can carry data)
+or presigned URL.
+"""
 from __future__ import annotations
 
 import json
@@ -7,10 +13,12 @@ import logging
 import sys
 import time
 from datetime import datetime, timezone
+from typing import Callable
 
 from flask import Flask, g, request
 
 log = logging.getLogger("access_es.request")
+RECORD = "access_es.log"
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -24,35 +32,84 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
 
 
-def request_line(status: int, response_length: int | None) -> dict:
+def app_record() -> dict:
+    """What the Flask app knows about this request."""
     account = g.get("account")
     record = {
-        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         "request_id": request.headers.get("X-Amzn-Trace-Id") or request.environ.get("access_es.request_id"),
         "account": account.name if account is not None else None,
         "auth": g.get("auth_method"),
-        "method": request.method,
         "path": g.get("upstream_path") or request.path,
-        "status": status,
         "upstream_status": g.get("upstream_status"),
         "upstream_ms": round(g.upstream_ms, 1) if g.get("upstream_ms") is not None else None,
-        "ms": round((time.monotonic() - g.started) * 1000, 1) if "started" in g else None,
         "bytes_in": g.get("bytes_in", request.content_length or 0),
-        "bytes_out": g.get("bytes_out", response_length),
+        "reason": g.get("reason"),
     }
-    if g.get("reason"):
-        record["reason"] = g.reason
     return {k: v for k, v in record.items() if v is not None}
 
 
 def init_app(app: Flask) -> None:
-    @app.before_request
-    def start_clock():
-        g.started = time.monotonic()
-
     @app.after_request
-    def write_line(response):
-        record = request_line(response.status_code, response.content_length)
-        level = logging.WARNING if response.status_code >= 400 and "reason" in record else logging.INFO
-        log.log(level, json.dumps(record, ensure_ascii=False))
+    def remember(response):
+        request.environ[RECORD] = app_record()
         return response
+
+
+class RequestLog:
+    """WSGI middleware, outermost: writes the request's line when its answer is finished."""
+
+    def __init__(self, app: Callable):
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable):
+        started = time.monotonic()
+        state: dict = {}
+
+        def observe(status, headers, exc_info=None):
+            state["status"] = int(status.split(" ", 1)[0])
+            return start_response(status, headers, exc_info)
+
+        try:
+            body = self.app(environ, observe)
+        except BaseException:
+            state.setdefault("status", 500)
+            write_line(environ, state, 0, started)
+            raise
+        return _Counted(body, lambda sent: write_line(environ, state, sent, started))
+
+
+class _Counted:
+    def __init__(self, body, done: Callable[[int], None]):
+        self.body = body
+        self.done = done
+        self.sent = 0
+
+    def __iter__(self):
+        for chunk in self.body:
+            self.sent += len(chunk)
+            yield chunk
+
+    def close(self):
+        try:
+            close = getattr(self.body, "close", None)
+            if close:
+                close()
+        finally:
+            self.done(self.sent)
+
+
+def write_line(environ: dict, state: dict, sent: int, started: float) -> None:
+    record = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+              "method": environ.get("REQUEST_METHOD")}
+    record.update(environ.get(RECORD) or {"path": environ.get("PATH_INFO")})
+    status = state.get("status", 500)
+    record["status"] = status
+    record["ms"] = round((time.monotonic() - started) * 1000, 1)
+    record["bytes_out"] = sent
+    overflow = environ.get("access_es.overflow")
+    if overflow:
+        record["overflow"] = overflow
+    if environ.get("access_es.reason"):
+        record["reason"] = environ["access_es.reason"]
+    level = logging.WARNING if status >= 400 and "reason" in record else logging.INFO
+    log.log(level, json.dumps(record, ensure_ascii=False))

@@ -23,7 +23,10 @@ INTEGER_SETTINGS = {
     "ACCESS_ES_THROTTLE_ADDRESS": (20, 1, 100_000, "failed logins per client address per window before 429"),
     "ACCESS_ES_THROTTLE_MINUTES": (15, 1, 24 * 60, "length of the throttling window in minutes"),
     "ACCESS_ES_TRUST_PROXY": (0, 0, 5, "reverse proxies in front whose X-Forwarded-For/-Proto to trust"),
+    "ACCESS_ES_OVERFLOW_EXPIRES": (60, 1, 7 * 24 * 3600, "seconds a presigned overflow URL stays valid"),
 }
+# S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens, starting and ending alphanumeric.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 SERVICES = ("es", "aoss")
 
 # search-mydomain-abc.us-east-1.es.amazonaws.com, vpc-...es.amazonaws.com, xyz.us-west-2.aoss.amazonaws.com,
@@ -57,6 +60,10 @@ class Settings:
     throttle_address: int = 20
     throttle_minutes: int = 15
     trust_proxy: int = 0   # X-Forwarded-* hops to trust (API Gateway, a load balancer)
+    overflow_bucket: str | None = None   # S3 bucket for answers too large for Lambda
+    overflow_prefix: str = "overflow/"
+    overflow_expires: int = 60           # presigned URL lifetime, seconds
+    overflow_size: int | None = None     # a forced threshold in body bytes instead of the Lambda rule
 
     @property
     def endpoint_host(self) -> str:
@@ -187,6 +194,25 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             if not low <= integers[name] <= high:
                 problems.append(f"{name}={raw!r} must be a whole number from {low} to {high} ({meaning})")
 
+    bucket = get("ACCESS_ES_OVERFLOW_BUCKET") or None
+    if bucket and not _BUCKET.fullmatch(bucket):
+        problems.append(f"ACCESS_ES_OVERFLOW_BUCKET={bucket!r} is not an S3 bucket name (3-63 lower-case "
+                        "letters, digits, '.' and '-'; a name, not an ARN or URL)")
+    prefix = env.get("ACCESS_ES_OVERFLOW_PREFIX", "overflow/")
+    if prefix.startswith("/") or any(c < " " for c in prefix) or len(prefix) > 512:
+        problems.append(f"ACCESS_ES_OVERFLOW_PREFIX={prefix!r} must be an S3 key prefix such as 'overflow/' "
+                        "(no leading '/')")
+    raw_size = get("ACCESS_ES_OVERFLOW_SIZE")
+    overflow_size = None
+    if raw_size:
+        try:
+            overflow_size = int(raw_size)
+        except ValueError:
+            overflow_size = -1
+        if overflow_size < 0:
+            problems.append(f"ACCESS_ES_OVERFLOW_SIZE={raw_size!r} must be a whole number of body bytes "
+                            "(leave it unset for the exact Lambda rule)")
+
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -203,4 +229,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         throttle_address=integers["ACCESS_ES_THROTTLE_ADDRESS"],
         throttle_minutes=integers["ACCESS_ES_THROTTLE_MINUTES"],
         trust_proxy=integers["ACCESS_ES_TRUST_PROXY"],
+        overflow_bucket=bucket,
+        overflow_prefix=prefix,
+        overflow_expires=integers["ACCESS_ES_OVERFLOW_EXPIRES"],
+        overflow_size=overflow_size,
     )

@@ -236,3 +236,27 @@ def moto_env(moto_server, monkeypatch):
         if name.startswith("AWS_"):
             monkeypatch.setenv(name, value)
     return moto_server
+
+
+OVERFLOW_BUCKET = "access-es-test-overflow"
+
+
+@pytest.fixture(scope="session")
+def overflow_bucket(moto_server):
+    """A bucket in moto_server for oversized answers."""
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=moto_server, region_name=REGION, aws_access_key_id=ACCESS_KEY,
+                      aws_secret_access_key=SECRET_KEY)
+    s3.create_bucket(Bucket=OVERFLOW_BUCKET)
+    return s3
+
+
+@pytest.fixture(scope="session")
+def overflow_proxy(standin, accounts_file, moto_server, overflow_bucket, tmp_path_factory):
+    """`access-es serve` with an overflow bucket in moto_server: the Lambda size rule applies."""
+    p = start_proxy(tmp_path_factory.mktemp("overflow"), standin.url, accounts_file,
+                    ACCESS_ES_OVERFLOW_BUCKET=OVERFLOW_BUCKET, AWS_ENDPOINT_URL_S3=moto_server,
+                    ACCESS_ES_UPSTREAM_TIMEOUT="20")
+    yield p
+    stop_proxy(p)

@@ -1,0 +1,128 @@
+"""How big the Lambda response envelope of an answer would be: pure functions, no guessing.
+
+Behind API Gateway, Zappa turns our WSGI answer into a dict (Zappa's LambdaHandler.handler):
+    {"body": ..., "isBase64Encoded": true?, "statusCode": N,
+     "headers": {name: last value}, "multiValueHeaders": {name: [every value, any case]}}
+and the Lambda runtime serialises it as JSON (awslambdaric's marshaller: default separators,
+ASCII-escaped on runtimes before Python 3.12, raw UTF-8 from 3.12 on). Lambda refuses a
+synchronous answer whose serialised payload is over 6,291,556 bytes.
+
+The body is base64 (4/3 larger) when binary support is on and the answer has a Content-Encoding or a
+mimetype that is not one of Zappa's text types; otherwise it is UTF-8 text, JSON-escaped (a quote
+or backslash doubles, a control character or, before 3.12, any non-ASCII character becomes a
+six-byte \\uXXXX escape). The rules below rebuild that dict with the same Werkzeug Response Zappa
+uses, so the count is exact.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+LAMBDA_LIMIT = 6_291_556  # bytes of serialised response payload a synchronous invoke may return
+
+# zappa.utilities.DEFAULT_TEXT_MIMETYPES (copied: importing zappa costs a cold start dearly)
+ZAPPA_TEXT_MIMETYPES = (
+    "text/", "application/json", "application/javascript", "application/ecmascript", "application/xml",
+    "application/xml-external-parsed-entity", "application/xml-dtd", "image/svg+xml",
+)
+
+
+@dataclass(frozen=True)
+class EnvelopeRule:
+    binary_support: bool = True
+    text_mimetypes: tuple[str, ...] = ZAPPA_TEXT_MIMETYPES
+    ensure_ascii: bool = True        # runtimes before python3.12
+    single_value_headers: bool = True  # API Gateway REST events carry both header maps
+    multi_value_headers: bool = True
+
+
+def _zappa_view(status: int, headers: Iterable[tuple[str, str]]):
+    """The Werkzeug Response Zappa builds from our WSGI answer: its middleware appends a lower-case
+    copy of every Set-Cookie header (keeping the original), and Werkzeug adds a default
+    Content-Type if there is none."""
+    from werkzeug.wrappers import Response
+
+    headers = list(headers)
+    copies = [(n.lower(), v) for n, v in headers if n.lower() == "set-cookie"]
+    return Response(status=status, headers=headers + copies)
+
+
+def is_base64(status: int, headers: Iterable[tuple[str, str]], rule: EnvelopeRule) -> bool:
+    view = _zappa_view(status, headers)
+    if not rule.binary_support:
+        return False
+    return bool(view.headers.get("Content-Encoding")) or not view.mimetype.startswith(rule.text_mimetypes)
+
+
+def _dumps(value, rule: EnvelopeRule) -> bytes:
+    return json.dumps(value, ensure_ascii=rule.ensure_ascii).encode("utf-8")
+
+
+def _frame(status: int, headers: Iterable[tuple[str, str]], rule: EnvelopeRule, with_body: bool,
+           base64: bool) -> int:
+    """Bytes of the envelope without the body string's own bytes (its key and separators included)."""
+    view = _zappa_view(status, headers)
+    envelope: dict = {}
+    if with_body:
+        envelope["body"] = ""
+        if base64:
+            envelope["isBase64Encoded"] = True
+    envelope["statusCode"] = view.status_code
+    if rule.single_value_headers:
+        envelope["headers"] = {k: v for k, v in view.headers}
+    if rule.multi_value_headers:
+        envelope["multiValueHeaders"] = {k: view.headers.getlist(k) for k, _ in view.headers}
+    return len(_dumps(envelope, rule)) - (2 if with_body else 0)  # the "" placeholder
+
+
+def envelope_size(status: int, headers: list[tuple[str, str]], body: bytes, rule: EnvelopeRule) -> int | None:
+    """The exact serialised size, or None when Zappa could not encode the body at all (a text
+    mimetype whose body is not UTF-8: Zappa would fail with an opaque 500)."""
+    base64 = is_base64(status, headers, rule)
+    frame = _frame(status, headers, rule, bool(body), base64)
+    if not body:
+        return frame
+    if base64:
+        return frame + 2 + 4 * ((len(body) + 2) // 3)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return frame + len(_dumps(text, rule))
+
+
+def smallest_envelope(status: int, headers: list[tuple[str, str]], body_length: int, rule: EnvelopeRule) -> int:
+    """A size the envelope cannot be under for a body of this length, known without the body:
+    exact for base64 bodies; for text, every byte costs at least one byte of JSON."""
+    base64 = is_base64(status, headers, rule)
+    frame = _frame(status, headers, rule, body_length > 0, base64)
+    if not body_length:
+        return frame
+    return frame + 2 + (4 * ((body_length + 2) // 3) if base64 else body_length)
+
+
+def lambda_rule(environ: dict | None = None) -> EnvelopeRule:
+    """The rule of the Lambda function we run in: Zappa's settings module (binary_support and any
+    additional text mimetypes) and the runtime's JSON escaping."""
+    env = os.environ if environ is None else environ
+    runtime = env.get("AWS_EXECUTION_ENV", "")
+    m = re.search(r"python3\.(\d+)", runtime)
+    ensure_ascii = not (m and int(m.group(1)) >= 12)
+    binary_support, extra = True, ()
+    try:
+        import zappa_settings  # written into the bundle by `zappa deploy`
+
+        binary_support = bool(getattr(zappa_settings, "BINARY_SUPPORT", True))
+        extra = tuple(getattr(zappa_settings, "ADDITIONAL_TEXT_MIMETYPES", None) or ())
+    except ImportError:
+        pass
+    return EnvelopeRule(binary_support=binary_support, text_mimetypes=ZAPPA_TEXT_MIMETYPES + extra,
+                        ensure_ascii=ensure_ascii)
+
+
+def on_lambda(environ: dict | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    return bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))

@@ -1,0 +1,64 @@
+"""The envelope rule against Zappa's real handler: for every kind of answer, our count equals the
+size of what the handler returns, serialised as the Lambda runtime does."""
+import gzip
+import json
+
+import pytest
+
+from access_es.overflow.envelope import EnvelopeRule, envelope_size, is_base64, smallest_envelope
+
+from .zappa_harness import handler_for, payload_size, rest_event
+
+CASES = {
+    "json": ([("Content-Type", "application/json; charset=UTF-8")], json.dumps({"hits": ["a"] * 500}).encode()),
+    "escape-heavy json": ([("Content-Type", "application/json")],
+                          json.dumps({"q": 'a "quoted" \\ back\nslash\t' * 200, "u": "caf\u00e9 \u2713 \U0001F600"},
+                                     ensure_ascii=False).encode()),
+    "text": ([("Content-Type", "text/plain")], b"x" * 10_000),
+    "control chars": ([("Content-Type", "text/plain")], bytes(range(32)) * 50),
+    "binary": ([("Content-Type", "application/octet-stream")], bytes(range(256)) * 40),
+    "gzip json": ([("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+                  gzip.compress(b'{"a": 1}' * 1000)),
+    "no content type": ([], b"plain body"),
+    "upper-case json": ([("Content-Type", "APPLICATION/JSON")], b'{"a": 1}'),
+    "empty": ([("Content-Type", "application/json")], b""),
+    "cookies": ([("Content-Type", "text/html"), ("Set-Cookie", "a=1"), ("set-cookie", "b=2"),
+                 ("Vary", "Cookie"), ("X-Dup", "1"), ("X-Dup", "2")], b"<p>hi</p>"),
+}
+
+
+@pytest.mark.parametrize("binary_support", [True, False])
+@pytest.mark.parametrize("case", list(CASES))
+def test_envelope_size_is_exact(case, binary_support):
+    headers, body = CASES[case]
+    if not binary_support and case in ("binary", "gzip json"):
+        pytest.skip("Zappa cannot send a non-UTF-8 body without binary support")
+
+    def wsgi(environ, start_response):
+        start_response("200 OK", list(headers))
+        return [body]
+
+    handler = handler_for(wsgi, binary_support=binary_support)
+    result = handler.handler(rest_event("GET", "/x"), None)
+    rule = EnvelopeRule(binary_support=binary_support)
+    assert envelope_size(200, headers, body, rule) == payload_size(result)
+    assert smallest_envelope(200, headers, len(body), rule) <= payload_size(result)
+    if is_base64(200, headers, rule):
+        assert smallest_envelope(200, headers, len(body), rule) == payload_size(result)
+
+
+def test_python312_runtimes_do_not_escape_unicode():
+    headers, body = CASES["escape-heavy json"]
+
+    def wsgi(environ, start_response):
+        start_response("200 OK", list(headers))
+        return [body]
+
+    result = handler_for(wsgi).handler(rest_event("GET", "/x"), None)
+    rule = EnvelopeRule(ensure_ascii=False)
+    assert envelope_size(200, headers, body, rule) == payload_size(result, ensure_ascii=False)
+    assert envelope_size(200, headers, body, rule) < envelope_size(200, headers, body, EnvelopeRule())
+
+
+def test_a_text_body_that_is_not_utf8_cannot_be_sent_through_zappa():
+    assert envelope_size(200, [("Content-Type", "text/plain")], b"\xff\xfe", EnvelopeRule()) is None
