@@ -41,6 +41,18 @@ def main(argv: list[str] | None = None) -> int:
     pw = usub.add_parser("passwd", help="set a new password (ends the account's sessions)")
     pw.add_argument("name")
 
+    bucket = sub.add_parser("bucket", help="the S3 bucket for oversized answers")
+    bsub = bucket.add_subparsers(dest="bucket_command", required=True)
+    setup = bsub.add_parser("setup", help="make BUCKET ready for overflow: private, encrypted, policy, CORS, "
+                            "lifecycle (idempotent; creates it if missing)")
+    setup.add_argument("bucket")
+    setup.add_argument("--origin", action="append", required=True,
+                       help="the proxy's origin that browsers use, e.g. https://kibana.example.com (repeatable)")
+    setup.add_argument("--role-arn", required=True,
+                       help="the proxy's IAM role (the Lambda role), the only one allowed to put and get objects")
+    setup.add_argument("--prefix", default=None,
+                       help="key prefix (default ACCESS_ES_OVERFLOW_PREFIX or overflow/)")
+
     demo = sub.add_parser("demo", help="run everything locally: stand-in domain, local S3, the proxy")
     demo.add_argument("--port", type=int, default=9200, help="the proxy's port (default 9200)")
 
@@ -52,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             return serve_command(args.host, args.port, args.threads)
         if args.command == "users":
             return users_command(args)
+        if args.command == "bucket":
+            return bucket_command(args)
         if args.command == "demo":
             from .demo import run_demo
 
@@ -121,6 +135,41 @@ def users_command(args: argparse.Namespace) -> int:
         print(f"password changed for {name}; its sessions have ended")
         return 0
     return 2
+
+
+def bucket_command(args: argparse.Namespace) -> int:
+    import os
+
+    import boto3
+
+    from .overflow.bucket import check_origin, check_role_arn, setup_bucket
+
+    try:
+        origins = [check_origin(o) for o in args.origin]
+        role_arn = check_role_arn(args.role_arn)
+    except ValueError as e:
+        print(f"access-es: {e}", file=sys.stderr)
+        return 2
+    prefix = args.prefix if args.prefix is not None else os.environ.get("ACCESS_ES_OVERFLOW_PREFIX", "overflow/")
+    client = boto3.client("s3", region_name=os.environ.get("AWS_REGION") or None)
+    try:
+        try:
+            client.head_bucket(Bucket=args.bucket)
+        except client.exceptions.ClientError as e:
+            if e.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
+                raise
+            region = client.meta.region_name
+            extra = {} if region in (None, "us-east-1") else {
+                "CreateBucketConfiguration": {"LocationConstraint": region}}
+            client.create_bucket(Bucket=args.bucket, **extra)
+            print(f"created bucket {args.bucket} in {region or 'us-east-1'}")
+        print(f"s3://{args.bucket} for overflow under {prefix!r}:")
+        changed = setup_bucket(client, args.bucket, prefix, origins, role_arn)
+    except Exception as e:
+        print(f"access-es: setting up s3://{args.bucket} failed: {e}", file=sys.stderr)
+        return 1
+    print(f"done: {len(changed)} change(s)" if changed else "done: nothing to change")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

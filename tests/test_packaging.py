@@ -1,5 +1,6 @@
 """What ships: the wheel carries the templates, the deployment files are valid."""
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,13 @@ def test_the_wsgi_module_builds_the_app_from_the_environment(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("access_es ")
+
+
+def test_the_shipped_bucket_documents_are_what_bucket_setup_applies():
+    from access_es.overflow.bucket import bucket_policy, cors_xml
+
+    shipped = json.loads((REPO / "overflow_bucket_policy.json").read_text())
+    assert shipped == bucket_policy("BUCKET", "PREFIX", "arn:aws:iam::ACCOUNT_ID:role/PROXY_ROLE")
+    text = (REPO / "cors.xml").read_text()
+    without_comment = re.sub(r"<!--.*?-->\n", "", text, flags=re.S)
+    assert without_comment == cors_xml(["ORIGIN"])
