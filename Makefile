@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test demo bench clean
+.PHONY: install browser test demo bench clean
 
 # The environment: a virtualenv with access-es (editable) and its test tools.
 $(STAMP): setup.py
@@ -15,14 +15,24 @@ $(STAMP): setup.py
 
 install: $(STAMP)
 
-test: install
+# Debian's Chromium and ChromeDriver for the end-to-end browser test; where they cannot be installed
+# (no apt-get, not root) the test is skipped and says why.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  echo "installing chromium and chromium-driver for the browser test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+	    >/dev/null) || echo "make: could not install chromium; the browser test will be skipped"; \
+	fi
+
+test: install browser
 	$(PY) -m pytest -q
 
 demo: install
 	$(VENV)/bin/access-es demo
 
+# Benchmarks: figures go to bench/results/. (The full load/latency bench is still to come: issue 7.)
 bench: install
-	@echo "make bench: not yet written (issue 7)"; exit 1
+	$(PY) bench/overflow_memory.py --sizes 10,100,512,1024
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

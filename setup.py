@@ -39,6 +39,8 @@ setup(
             "responses>=0.25,<0.30",
             "moto[server]>=5.0,<6",
             "hypothesis>=6.100,<7",
+            # drives Debian's chromium/chromedriver in the end-to-end browser test
+            "selenium>=4.20,<5",
             # the packaging test builds a wheel without build isolation
             "setuptools>=68",
             "wheel",

@@ -66,11 +66,12 @@ def run_demo(port: int) -> int:
 
     from . import create_app
     from .accounts import Account
-    from .stores import open_stores
     from .accounts.passwords import hash_password
     from .logs import configure_logging
+    from .overflow.bucket import cors_rules
     from .server import run
     from .settings import load_settings
+    from .stores import open_stores
 
     work = Path(tempfile.mkdtemp(prefix="access-es-demo-"))
     access_key, secret_key, token = "AKIADEMO" + secrets.token_hex(6).upper(), secrets.token_urlsafe(30), \
@@ -89,8 +90,12 @@ def run_demo(port: int) -> int:
         os.environ["AWS_ENDPOINT_URL_S3"] = f"http://127.0.0.1:{moto_port}"
         import boto3
 
-        # Ready for the overflow path (oversized answers go to S3); the proxy does not use it yet.
-        boto3.client("s3", region_name=DEMO_REGION).create_bucket(Bucket=DEMO_BUCKET)
+        # Oversized answers go here (a 303 to a presigned URL); the page's origin may fetch them.
+        s3 = boto3.client("s3", region_name=DEMO_REGION)
+        s3.create_bucket(Bucket=DEMO_BUCKET)
+        s3.put_bucket_cors(Bucket=DEMO_BUCKET, CORSConfiguration={"CORSRules": cors_rules(
+            [f"http://127.0.0.1:{port}", f"http://localhost:{port}"])})
+        os.environ["ACCESS_ES_OVERFLOW_BUCKET"] = DEMO_BUCKET
         print(f"  local S3 (moto_server)     http://127.0.0.1:{moto_port}  bucket {DEMO_BUCKET}")
 
     standin = StandIn({access_key: Credentials(access_key, secret_key, token)}, region=DEMO_REGION).start()

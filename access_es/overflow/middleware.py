@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..errors import ProxyError
+from ..memory import release_free_memory
 from .envelope import LAMBDA_LIMIT, EnvelopeRule, envelope_size, smallest_envelope
-from .store import OverflowStore
+from .store import OverflowFailed, OverflowStore
 
 log = logging.getLogger("access_es.overflow")
 
@@ -77,6 +78,8 @@ class OverflowMiddleware:
             return self._overflow(environ, start_response, code, headers, held, rest)
         finally:
             _close(app_iter)
+            del held, rest
+            release_free_memory()
 
     # -- deciding ----------------------------------------------------------------------------------
     def _decide(self, code: int, headers: list, first: bytes, iterator) -> tuple[list, Iterable, bool]:
@@ -114,7 +117,11 @@ class OverflowMiddleware:
         try:
             stored = p.store.put(_chain(held, rest, None), environ.get("PATH_INFO", "/"), content_type,
                                  content_encoding)
-        except ProxyError as e:
+        except Exception as e:
+            if not isinstance(e, ProxyError):  # e.g. the upstream broke off while we streamed it
+                log.exception("overflow failed")
+                e = OverflowFailed(f"the answer was too large for Lambda and could not be stored: "
+                                   f"{type(e).__name__}: {str(e)[:200]}")
             log.error(json.dumps({"event": "overflow_failed", "reason": e.reason}))
             info["failed"] = e.reason
             return _error(environ, start_response, e, e.status, e.error_type)

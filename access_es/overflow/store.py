@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator
 from ..errors import ProxyError
 
 PART_SIZE = 8 * 1024 * 1024   # S3's minimum part is 5 MiB; 8 MiB keeps part counts low for 1 GiB
-CONCURRENCY = 2               # parts in flight: memory stays about (CONCURRENCY + 1) x PART_SIZE
+CONCURRENCY = 1               # parts in flight: memory stays about (CONCURRENCY + 1) x PART_SIZE
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
 
 
@@ -101,12 +101,17 @@ class OverflowStore:
         if content_encoding:
             extra["ContentEncoding"] = content_encoding
         reader = ChunkReader(chunks)
+        # Buffered: read(n) then returns n bytes unless the body ends, so every part but the last
+        # has the full part size (S3 refuses parts under 5 MiB). At most CONCURRENCY parts are read
+        # ahead of the uploads (s3transfer would otherwise hold up to ten).
+        stream = io.BufferedReader(reader, buffer_size=1024 * 1024)
         config = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE,
                                 max_concurrency=CONCURRENCY, use_threads=CONCURRENCY > 1)
+        config.max_in_memory_upload_chunks = CONCURRENCY  # s3transfer's own knob; boto3 does not pass it
         try:
             client = self.client()
             # The transfer manager uploads in parts and aborts the multipart upload if any part fails.
-            client.upload_fileobj(reader, self.bucket, key, ExtraArgs=extra, Config=config)
+            client.upload_fileobj(stream, self.bucket, key, ExtraArgs=extra, Config=config)
             url = client.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
                                                 ExpiresIn=self.expires)
         except ProxyError:
