@@ -173,3 +173,57 @@ def test_head_and_304_are_never_redirected(overflow_proxy, admin):
     r = admin.head(overflow_proxy.url + "/_bytes/9000000")
     assert r.status_code == 200 and r.headers["Content-Length"] == "9000000"
     assert admin.get(overflow_proxy.url + "/_status/304").status_code == 304
+
+
+def test_access_denied_from_s3_is_a_502_that_says_so(standin, accounts_file, tmp_path, big):
+    """A stand-in S3 that refuses everything, as S3 does when the role may not write the prefix."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Deny(BaseHTTPRequestHandler):
+        def _deny(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            body = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+                    b"<Message>Access Denied</Message></Error>")
+            self.send_response(403)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("x-amz-bucket-region", "us-east-1")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _deny
+
+        def log_message(self, *a):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Deny)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    p = start_proxy(tmp_path, standin.url, accounts_file, ACCESS_ES_OVERFLOW_BUCKET="locked-bucket",
+                    AWS_ENDPOINT_URL_S3=f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        r = requests.get(p.url + "/_big/7000000", auth=AUTH, allow_redirects=False)
+        assert r.status_code == 502
+        error = r.json()["error"]
+        assert "AccessDenied" in error["reason"] and "s3:PutObject" in error["hint"]
+        assert requests.get(p.url + "/_big/1000", auth=AUTH).status_code == 200
+    finally:
+        stop_proxy(p)
+        server.shutdown()
+
+
+def test_presigned_urls_use_the_buckets_own_region(moto_env):
+    import boto3
+
+    from access_es.overflow.store import OverflowStore
+
+    boto3.client("s3", region_name="eu-west-1").create_bucket(
+        Bucket="overflow-in-ireland", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    store = OverflowStore("overflow-in-ireland", "overflow/", 60)
+    stored = store.put([b"x" * 100], "/idx/_search", "application/json", None)
+    credential = parse_qs(urlsplit(stored.url).query)["X-Amz-Credential"][0]
+    assert "/eu-west-1/s3/aws4_request" in credential
+    assert requests.get(stored.url).content == b"x" * 100
