@@ -38,9 +38,9 @@ def test_envelope_size_is_exact(case, binary_support):
         start_response("200 OK", list(headers))
         return [body]
 
-    handler = handler_for(wsgi, binary_support=binary_support)
+    handler = handler_for(wsgi, binary_support=binary_support, cookie_copies=True)
     result = handler.handler(rest_event("GET", "/x"), None)
-    rule = EnvelopeRule(binary_support=binary_support)
+    rule = EnvelopeRule(binary_support=binary_support, cookie_copies=True)
     assert envelope_size(200, headers, body, rule) == payload_size(result)
     assert smallest_envelope(200, headers, len(body), rule) <= payload_size(result)
     if is_base64(200, headers, rule):
@@ -62,3 +62,15 @@ def test_python312_runtimes_do_not_escape_unicode():
 
 def test_a_text_body_that_is_not_utf8_cannot_be_sent_through_zappa():
     assert envelope_size(200, [("Content-Type", "text/plain")], b"\xff\xfe", EnvelopeRule()) is None
+
+
+def test_without_zappas_cookie_copies_the_count_is_exact_too():
+    headers, body = CASES["cookies"]
+
+    def wsgi(environ, start_response):
+        start_response("200 OK", list(headers))
+        return [body]
+
+    result = handler_for(wsgi).handler(rest_event("GET", "/x"), None)
+    assert result["multiValueHeaders"]["Set-Cookie"] == ["a=1", "b=2"]
+    assert envelope_size(200, headers, body, EnvelopeRule()) == payload_size(result)

@@ -17,8 +17,19 @@ def app(environ, start_response):  # what the settings module's APP_FUNCTION poi
     return _current["app"](environ, start_response)
 
 
-def handler_for(wsgi_app: Callable, *, binary_support: bool = True, stage: str = "dev") -> LambdaHandler:
-    """A fresh LambdaHandler (Zappa keeps a singleton) whose app is `wsgi_app`."""
+def handler_for(wsgi_app: Callable, *, binary_support: bool = True, stage: str = "dev",
+                cookie_copies: bool = False) -> LambdaHandler:
+    """A fresh LambdaHandler (Zappa keeps a singleton) whose app is `wsgi_app`; by default with Zappa's
+    Set-Cookie copying turned off, as access_es.wsgi does in production."""
+    import zappa.handler
+    import zappa.middleware
+
+    if cookie_copies:
+        zappa.handler.ZappaWSGIMiddleware = zappa.middleware.ZappaWSGIMiddleware
+    else:
+        from access_es.lambda_adapter import disable_zappa_cookie_copies
+
+        disable_zappa_cookie_copies()
     name = "access_es_test_zappa_settings"
     settings = types.ModuleType(name)
     settings.__dict__.update(
@@ -70,3 +81,55 @@ def payload_size(result: dict, ensure_ascii: bool = True) -> int:
 def body_bytes(result: dict) -> bytes:
     body = result.get("body") or ""
     return base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+
+
+class LambdaClient:
+    """A browser-ish client for a LambdaHandler: keeps the cookies its answers set."""
+
+    def __init__(self, handler: LambdaHandler, host: str = "kibana.example.com", stage: str = "dev"):
+        self.handler = handler
+        self.host = host
+        self.stage = stage
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, *, headers: list[tuple[str, str]] | None = None,
+                body: bytes | None = None, query: list[tuple[str, str]] | None = None,
+                base64_body: bool = False) -> dict:
+        headers = list(headers or [])
+        if self.cookies:
+            headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items())))
+        result = self.handler.handler(rest_event(method, path, query=query, headers=headers, body=body,
+                                                 host=self.host, stage=self.stage, base64_body=base64_body), None)
+        for value in set_cookies(result):
+            name, _, rest = value.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return result
+
+    def login(self, name: str, password: str, next_path: str | None = None) -> dict:
+        import re
+        from urllib.parse import urlencode
+
+        page = self.request("GET", "/_access-es/login", headers=[("Accept", "text/html")])
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page["body"]).group(1)
+        form = {"csrf_token": token, "username": name, "password": password}
+        if next_path is not None:
+            form["next"] = next_path
+        return self.request("POST", "/_access-es/login", body=urlencode(form).encode(),
+                            headers=[("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "text/html")])
+
+
+def set_cookies(result: dict) -> list[str]:
+    """Every Set-Cookie value API Gateway would send (it merges both header maps, case-insensitively,
+    keeping multiValueHeaders' values)."""
+    values = []
+    for name, vals in (result.get("multiValueHeaders") or {}).items():
+        if name.lower() == "set-cookie":
+            values += vals
+    return values
+
+
+def header(result: dict, name: str) -> str | None:
+    for key, value in (result.get("headers") or {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None

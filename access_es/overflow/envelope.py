@@ -37,21 +37,22 @@ class EnvelopeRule:
     ensure_ascii: bool = True        # runtimes before python3.12
     single_value_headers: bool = True  # API Gateway REST events carry both header maps
     multi_value_headers: bool = True
+    cookie_copies: bool = False        # Zappa's Set-Cookie copying middleware (wsgi.py turns it off)
 
 
-def _zappa_view(status: int, headers: Iterable[tuple[str, str]]):
-    """The Werkzeug Response Zappa builds from our WSGI answer: its middleware appends a lower-case
-    copy of every Set-Cookie header (keeping the original), and Werkzeug adds a default
-    Content-Type if there is none."""
+def _zappa_view(status: int, headers: Iterable[tuple[str, str]], cookie_copies: bool):
+    """The Werkzeug Response Zappa builds from our WSGI answer: Werkzeug adds a default
+    Content-Type if there is none, and Zappa's middleware, when on, appends a lower-case copy of
+    every Set-Cookie header."""
     from werkzeug.wrappers import Response
 
     headers = list(headers)
-    copies = [(n.lower(), v) for n, v in headers if n.lower() == "set-cookie"]
+    copies = [(n.lower(), v) for n, v in headers if n.lower() == "set-cookie"] if cookie_copies else []
     return Response(status=status, headers=headers + copies)
 
 
 def is_base64(status: int, headers: Iterable[tuple[str, str]], rule: EnvelopeRule) -> bool:
-    view = _zappa_view(status, headers)
+    view = _zappa_view(status, headers, rule.cookie_copies)
     if not rule.binary_support:
         return False
     return bool(view.headers.get("Content-Encoding")) or not view.mimetype.startswith(rule.text_mimetypes)
@@ -64,7 +65,7 @@ def _dumps(value, rule: EnvelopeRule) -> bytes:
 def _frame(status: int, headers: Iterable[tuple[str, str]], rule: EnvelopeRule, with_body: bool,
            base64: bool) -> int:
     """Bytes of the envelope without the body string's own bytes (its key and separators included)."""
-    view = _zappa_view(status, headers)
+    view = _zappa_view(status, headers, rule.cookie_copies)
     envelope: dict = {}
     if with_body:
         envelope["body"] = ""
@@ -119,8 +120,10 @@ def lambda_rule(environ: dict | None = None) -> EnvelopeRule:
         extra = tuple(getattr(zappa_settings, "ADDITIONAL_TEXT_MIMETYPES", None) or ())
     except ImportError:
         pass
+    from ..lambda_adapter import cookie_copies_active
+
     return EnvelopeRule(binary_support=binary_support, text_mimetypes=ZAPPA_TEXT_MIMETYPES + extra,
-                        ensure_ascii=ensure_ascii)
+                        ensure_ascii=ensure_ascii, cookie_copies=cookie_copies_active())
 
 
 def on_lambda(environ: dict | None = None) -> bool:

@@ -1,0 +1,81 @@
+"""The Lambda adapter: what API Gateway and Zappa do to a request, and what we do about it.
+
+Zappa turns an API Gateway REST (v1) proxy event into a WSGI environ (zappa.wsgi.create_wsgi_request)
+and keeps the event in `environ["lambda.event"]`. Measured against Zappa's own handler in
+tests/test_lambda_fidelity.py:
+
+- A GET (or HEAD, OPTIONS) with a body, common for `_search`: Zappa sets CONTENT_LENGTH only for
+  POST/PUT/PATCH/DELETE, so the body is lost; and without binary support it does not base64-decode
+  bodies of GETs. We rebuild the body from the event for every method.
+- Zappa's WSGI middleware appends a lower-case copy of every Set-Cookie header (a trick from before
+  API Gateway had multiValueHeaders), so each cookie would reach the browser twice or more. Our
+  WSGI entry (wsgi.py) turns that middleware off; REST events carry multiValueHeaders, which keep
+  every cookie once.
+- The API Gateway request id goes into the log line.
+
+Everything else (duplicate query parameters within a name, HTTPS, the stage prefix as SCRIPT_NAME)
+Zappa already gets right; what API Gateway itself loses is listed in the README.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import sys
+from typing import Callable
+
+
+def restore_request_body(environ: dict, event: dict) -> None:
+    """Put the event's body back into the environ, for every method, decoded as the event says."""
+    raw = event.get("body")
+    if raw is None:
+        return
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(raw)
+        except (binascii.Error, ValueError):
+            return  # leave Zappa's reading; the app will answer what it can
+    else:
+        body = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    content_type = environ.get("HTTP_CONTENT_TYPE")
+    if content_type and not environ.get("CONTENT_TYPE"):
+        environ["CONTENT_TYPE"] = content_type
+
+
+class LambdaAdapter:
+    """WSGI middleware, active only for requests that came through Zappa."""
+
+    def __init__(self, app: Callable):
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable):
+        event = environ.get("lambda.event")
+        if isinstance(event, dict):
+            restore_request_body(environ, event)
+            request_id = (event.get("requestContext") or {}).get("requestId")
+            if request_id:
+                environ["access_es.request_id"] = request_id
+        return self.app(environ, start_response)
+
+
+def disable_zappa_cookie_copies() -> None:
+    """Make Zappa's handler use our app as it is, without its Set-Cookie copying middleware.
+
+    Zappa wraps the app in ZappaWSGIMiddleware when its handler loads the app module, after
+    importing it; so replacing the name in zappa.handler from our module's import works. A test
+    checks that Zappa still looks the way this expects.
+    """
+    handler = sys.modules.get("zappa.handler")
+    if handler is not None and hasattr(handler, "ZappaWSGIMiddleware"):
+        handler.ZappaWSGIMiddleware = _as_is
+
+
+def _as_is(app: Callable) -> Callable:
+    return app
+
+
+def cookie_copies_active() -> bool:
+    handler = sys.modules.get("zappa.handler")
+    return handler is not None and getattr(handler, "ZappaWSGIMiddleware", _as_is) is not _as_is
