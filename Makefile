@@ -32,6 +32,7 @@ demo: install
 
 # Benchmarks: figures go to bench/results/. (The full load/latency bench is still to come: issue 7.)
 bench: install
+	$(PY) bench/cold_start.py
 	$(PY) bench/overflow_memory.py --sizes 10,100,512,1024
 
 clean:

@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     pw = usub.add_parser("passwd", help="set a new password (ends the account's sessions)")
     pw.add_argument("name")
 
+    check = sub.add_parser("check", help="verify the configuration end to end: credentials, the domain, "
+                           "the overflow bucket, the accounts store")
+    check.add_argument("--url", default=None,
+                       help="the public URL people will use (warns about execute-api stage URLs)")
+
     bucket = sub.add_parser("bucket", help="the S3 bucket for oversized answers")
     bsub = bucket.add_subparsers(dest="bucket_command", required=True)
     setup = bsub.add_parser("setup", help="make BUCKET ready for overflow: private, encrypted, policy, CORS, "
@@ -64,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             return serve_command(args.host, args.port, args.threads)
         if args.command == "users":
             return users_command(args)
+        if args.command == "check":
+            from .check import run_check
+
+            return run_check(args.url)
         if args.command == "bucket":
             return bucket_command(args)
         if args.command == "demo":

@@ -81,6 +81,32 @@ def service_from_host(host: str) -> str:
     return m.group("service") if m else "es"
 
 
+SECRET_SOURCES = ("ssm:", "secretsmanager:")
+
+
+def fetch_secret(reference: str, env: Mapping[str, str]) -> str:
+    """`ssm:/path/to/parameter` (a SecureString is decrypted) or `secretsmanager:name-or-arn`, read
+    once at start-up with the function's own credentials, so the key need not sit in the
+    function's environment. Raises ValueError saying what failed and what the role needs."""
+    import boto3
+
+    source, _, name = reference.partition(":")
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
+    try:
+        if source == "ssm":
+            value = boto3.client("ssm", region_name=region).get_parameter(Name=name, WithDecryption=True)[
+                "Parameter"]["Value"]
+        else:
+            value = boto3.client("secretsmanager", region_name=region).get_secret_value(SecretId=name)[
+                "SecretString"]
+    except Exception as e:
+        code = getattr(e, "response", {}).get("Error", {}).get("Code") if hasattr(e, "response") else None
+        needs = "ssm:GetParameter (and kms:Decrypt for a SecureString)" if source == "ssm" else \
+            "secretsmanager:GetSecretValue"
+        raise ValueError(f"cannot read {reference!r} ({code or type(e).__name__}); the role needs {needs}") from None
+    return value.strip()
+
+
 def users_location(env: Mapping[str, str] | None = None) -> str:
     """Where accounts live; the `users` commands need only this, not a whole proxy configuration."""
     env = os.environ if env is None else env
@@ -150,6 +176,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
 
     secret_key = env.get("ACCESS_ES_SECRET_KEY", "")
+    if secret_key.startswith(SECRET_SOURCES):
+        try:
+            secret_key = fetch_secret(secret_key, env)
+        except ValueError as e:
+            problems.append(f"ACCESS_ES_SECRET_KEY: {e}")
+            secret_key = "x" * 32  # reported above; keep the length check quiet
     if not secret_key:
         problems.append(
             "ACCESS_ES_SECRET_KEY is required: a random key that signs session cookies, e.g. "

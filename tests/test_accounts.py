@@ -57,3 +57,11 @@ def test_roles_and_passwords():
         check_password("short")
     with pytest.raises(AccountError):
         check_password("long enough\n")
+
+
+def test_the_dummy_hash_costs_what_a_real_one_costs():
+    from argon2 import PasswordHasher, extract_parameters
+
+    from access_es.accounts.passwords import DUMMY_HASH
+
+    assert extract_parameters(DUMMY_HASH) == extract_parameters(PasswordHasher().hash("x"))

@@ -42,6 +42,18 @@ def test_zappa_settings_are_valid_and_complete():
         assert key in dev
     assert dev["timeout_seconds"] >= 29  # the proxy answers (504) before API Gateway's 29 s
     assert "ACCESS_ES_ENDPOINT" in dev["environment_variables"]
+    assert settings["production"]["extends"] == "dev" and settings["production"]["keep_warm"] is True
+    for stage in ("dev", "production"):
+        env = settings[stage].get("environment_variables", dev["environment_variables"])
+        assert env["ACCESS_ES_SECRET_KEY"].startswith("ssm:")        # no secret in the file
+        assert env["ACCESS_ES_USERS"].startswith("dynamodb://") and env["ACCESS_ES_TRUST_PROXY"] == "1"
+        statements = settings[stage].get("extra_permissions", dev["extra_permissions"])
+        for statement in statements:                                    # least privilege: no wildcards
+            assert "*" not in "".join(statement["Action"]) and statement["Resource"] != "*"
+        resources = {a.split(":")[0]: s["Resource"] for s in statements for a in s["Action"]}
+        assert resources["es"].startswith("arn:aws:es:") and resources["es"].endswith("/*")
+        assert ":table/" in resources["dynamodb"] and resources["s3"].endswith("/overflow/*")
+        assert ":parameter/" in resources["ssm"]
 
 
 def test_bucket_policy_is_valid_json_with_the_documented_placeholders():

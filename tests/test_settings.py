@@ -86,3 +86,21 @@ def test_home_must_be_a_local_path(home):
 def test_short_secret_key():
     with pytest.raises(ConfigError, match="too short"):
         load_settings({**BASE, "ACCESS_ES_SECRET_KEY": "short"})
+
+
+def test_the_secret_key_can_come_from_ssm_or_secrets_manager(moto_env):
+    import os
+
+    import boto3
+
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name="/access-es/secret", Value="from-ssm-0123456789abcdef", Type="SecureString", Overwrite=True)
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name="access-es-secret-test", SecretString="from-secrets-manager-0123456789")
+    env = {**BASE, "AWS_REGION": "us-east-1", **{k: v for k, v in os.environ.items() if k.startswith("AWS_")}}
+    assert load_settings({**env, "ACCESS_ES_SECRET_KEY": "ssm:/access-es/secret"}).secret_key == \
+        "from-ssm-0123456789abcdef"
+    assert load_settings({**env, "ACCESS_ES_SECRET_KEY": "secretsmanager:access-es-secret-test"}).secret_key == \
+        "from-secrets-manager-0123456789"
+    with pytest.raises(ConfigError, match="ssm:GetParameter"):
+        load_settings({**env, "ACCESS_ES_SECRET_KEY": "ssm:/not/there"})

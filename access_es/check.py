@@ -1,0 +1,177 @@
+"""`access-es check`: verify a configuration end to end, and say how to fix what fails.
+
+Each check prints one line, `ok`, `warn` or `FAIL`, and for a failure the fix. Run it where the proxy
+runs (or with the same role and environment): credentials resolve, a signed `GET /` on the endpoint
+succeeds, the overflow bucket takes a put and serves it back through a presigned GET, the accounts
+store is readable. Exit status 0 when nothing failed, 1 otherwise, 2 for unusable settings.
+"""
+from __future__ import annotations
+
+import sys
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Result:
+    status: str   # "ok", "warn", "FAIL"
+    name: str
+    detail: str
+    fix: str = ""
+
+
+def _line(r: Result) -> str:
+    text = f"[{r.status:<4}] {r.name}: {r.detail}"
+    if r.fix:
+        text += f"\n       fix: {r.fix}"
+    return text
+
+
+def check_credentials(settings) -> Result:
+    from .signing import default_credentials
+
+    creds = default_credentials()
+    if creds is None:
+        return Result("FAIL", "credentials", "no AWS credentials found",
+                      "attach a role to the function, or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY")
+    try:
+        import boto3
+
+        arn = boto3.client("sts", region_name=settings.region).get_caller_identity()["Arn"]
+    except Exception as e:
+        return Result("FAIL", "credentials", f"the keys do not work with STS: {_brief(e)}",
+                      "check the keys are current (an expired session token?) and STS is reachable")
+    return Result("ok", "credentials", f"signing as {arn}")
+
+
+def check_upstream(settings) -> Result:
+    import requests
+
+    from .proxy.upstream import Upstream
+    from .signing import AWS4Signer
+
+    upstream = Upstream(settings.endpoint, settings.endpoint_host, AWS4Signer(settings.region, settings.service),
+                        min(settings.upstream_timeout, 15))
+    try:
+        answer = upstream.send("GET", "/", "", [("Accept", "application/json")], b"")
+    except Exception as e:
+        reason = getattr(e, "reason", None) or _brief(e)
+        return Result("FAIL", "upstream", f"GET {settings.endpoint}/ failed: {reason}",
+                      "check ACCESS_ES_ENDPOINT; a VPC domain needs the function in that VPC with a security "
+                      "group that allows 443")
+    body = answer.body or b""
+    if answer.status == 200:
+        import json
+
+        try:
+            info = json.loads(body)
+            version = info.get("version", {})
+            detail = f"{info.get('cluster_name', '?')} ({version.get('distribution', 'elasticsearch')} " \
+                     f"{version.get('number', '?')})"
+        except ValueError:
+            detail = "answered 200"
+        return Result("ok", "upstream", f"signed GET / answered: {detail}")
+    text = body[:200].decode("utf-8", "replace")
+    if answer.status == 403:
+        return Result("FAIL", "upstream", f"403 from the domain: {text}",
+                      "allow the role in the domain's access policy (es:ESHttp* on the domain), and with "
+                      "fine-grained access control map it to a backend role (e.g. all_access); for "
+                      "ACCESS_ES_SERVICE=aoss, a data access policy; check ACCESS_ES_REGION/SERVICE")
+    return Result("FAIL", "upstream", f"GET / answered {answer.status}: {text}", "see the domain's status")
+
+
+def check_bucket(settings) -> Result:
+    if not settings.overflow_bucket:
+        return Result("warn", "overflow bucket", "ACCESS_ES_OVERFLOW_BUCKET is not set: on Lambda, answers over "
+                      "6,291,556 bytes will be refused with a 502",
+                      "create one with `access-es bucket setup BUCKET --origin ... --role-arn ...` and set it")
+    import requests
+
+    from .overflow.store import OverflowStore
+
+    store = OverflowStore(settings.overflow_bucket, settings.overflow_prefix + "access-es-check/",
+                          settings.overflow_expires)
+    payload = f"access-es check {uuid.uuid4()}".encode()
+    try:
+        stored = store.put([payload], "/check.txt", "text/plain", None)
+    except Exception as e:
+        return Result("FAIL", "overflow bucket", getattr(e, "reason", None) or _brief(e),
+                      f"the role needs s3:PutObject on arn:aws:s3:::{settings.overflow_bucket}/"
+                      f"{settings.overflow_prefix}*; see `access-es bucket setup`")
+    try:
+        got = requests.get(stored.url, timeout=15)
+    except requests.RequestException as e:
+        return Result("FAIL", "overflow bucket", f"the presigned GET failed: {_brief(e)}", "")
+    if got.status_code != 200 or got.content != payload:
+        return Result("FAIL", "overflow bucket", f"the presigned GET answered {got.status_code}",
+                      "the role needs s3:GetObject on the prefix; presigned URLs act with the role's rights")
+    return Result("ok", "overflow bucket", f"s3://{settings.overflow_bucket}/{stored.key} written and read back "
+                  "through a presigned URL (it expires with the bucket's lifecycle)")
+
+
+def check_accounts(settings) -> Result:
+    from .stores import open_stores
+
+    try:
+        accounts = list(open_stores(settings.users).accounts.all())
+    except Exception as e:
+        return Result("FAIL", "accounts", getattr(e, "reason", None) or _brief(e),
+                      "create the store with `access-es users init`; the role needs access to the table")
+    if not accounts:
+        return Result("warn", "accounts", f"{settings.users} has no accounts: nobody can log in",
+                      "access-es users add NAME --role admin")
+    admins = sum(1 for a in accounts if a.role == "admin")
+    return Result("ok", "accounts", f"{settings.users}: {len(accounts)} account(s), {admins} admin(s)")
+
+
+def check_url(settings, url: str | None) -> list[Result]:
+    out = []
+    if urlsplit(settings.endpoint).scheme == "http" and urlsplit(settings.endpoint).hostname not in (
+            "127.0.0.1", "localhost", "::1"):
+        out.append(Result("warn", "endpoint", "ACCESS_ES_ENDPOINT is plain http to a remote host",
+                          "use the domain's https:// endpoint"))
+    if url:
+        parts = urlsplit(url)
+        if "execute-api" in (parts.hostname or "") and parts.path.strip("/"):
+            out.append(Result("warn", "public URL", f"{url} is an execute-api stage URL: Kibana and Dashboards "
+                              "pages use absolute paths (/_plugin/kibana/..., /_dashboards/...) and break under a "
+                              "stage prefix; this URL serves API clients only",
+                              "give browsers a custom domain mapped to the stage at its root "
+                              "(zappa certify, or API Gateway custom domain names)"))
+        elif parts.scheme != "https":
+            out.append(Result("warn", "public URL", f"{url} is not https: session cookies would not be Secure",
+                              "serve the proxy over HTTPS"))
+        else:
+            out.append(Result("ok", "public URL", f"{url} serves browsers at the root of its host"))
+    return out
+
+
+def run_check(url: str | None = None, out: Callable[[str], None] = print) -> int:
+    from .settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigError as e:
+        out(str(e))
+        return 2
+    out(f"access-es check: {settings.endpoint} ({settings.service}, {settings.region})")
+    results = [check_credentials(settings)]
+    results.append(check_upstream(settings) if results[0].status == "ok" else
+                   Result("FAIL", "upstream", "not tried without working credentials"))
+    results += [check_bucket(settings), check_accounts(settings)] + check_url(settings, url)
+    for r in results:
+        out(_line(r))
+    failed = sum(r.status == "FAIL" for r in results)
+    out(f"{failed} check(s) failed" if failed else "all checks passed")
+    return 1 if failed else 0
+
+
+def _brief(e: Exception) -> str:
+    code = getattr(e, "response", {}).get("Error", {}).get("Code") if hasattr(e, "response") else None
+    return (f"{code}: {e}" if code else f"{type(e).__name__}: {e}")[:300]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run_check())

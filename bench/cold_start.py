@@ -1,0 +1,68 @@
+"""What a Lambda cold start pays for access-es: importing the package and building the app, in fresh
+Python processes (median of N), beside two baselines measured in the same run: an empty
+interpreter and `import flask` alone.
+
+    python bench/cold_start.py [--runs 15] [--out bench/results/cold_start.md]
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+TIMED = """
+import time
+t0 = time.perf_counter()
+{body}
+print((time.perf_counter() - t0) * 1000)
+"""
+APP = """
+from access_es import create_app
+from access_es.settings import load_settings
+app = create_app(load_settings({{"ACCESS_ES_ENDPOINT": "https://search-x-abc.us-east-1.es.amazonaws.com",
+                                 "ACCESS_ES_SECRET_KEY": "k" * 32, "ACCESS_ES_USERS": {users!r}}}))
+"""
+
+
+def median_ms(body: str, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", TIMED.format(body=body)], capture_output=True, text=True,
+                             check=True, cwd=REPO)
+        samples.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--out", default=str(REPO / "bench" / "results" / "cold_start.md"))
+    args = parser.parse_args()
+    users = str(Path(tempfile.mkdtemp()) / "users.json")
+    rows = [
+        ("empty interpreter (baseline)", median_ms("pass", args.runs)),
+        ("import flask (baseline)", median_ms("import flask", args.runs)),
+        ("import access_es + create_app()", median_ms(APP.format(users=users), args.runs)),
+    ]
+    flask_ms = rows[1][1]
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"# Cold start ({stamp}, {platform.node()}, {platform.machine()}, Python {platform.python_version()})",
+             "", f"Median of {args.runs} fresh processes; time measured inside the process, after the interpreter "
+             "started.", "", "| what | ms | ratio to import flask |", "|---|---|---|"]
+    lines += [f"| {name} | {ms:.1f} | {ms / flask_ms:.2f}x |" for name, ms in rows]
+    text = "\n".join(lines) + "\n"
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
