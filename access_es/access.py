@@ -147,3 +147,19 @@ def cross_site_denial(method: str, headers, own_host: str) -> str | None:
         return None
     return ("a request that changes something, sent with a session cookie, needs a kbn-xsrf (or osd-xsrf) "
             "header when the browser does not say where it came from")
+
+
+def safe_to_repeat(method: str, path: str) -> bool:
+    """Whether sending this request twice means no more than sending it once: idempotent methods,
+    and POSTs to read endpoints (a search posted twice is still a search)."""
+    method = method.upper()
+    if method in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE"):
+        return True
+    joined = "/".join(decoded_segments(path))
+    if method == "POST":
+        if ES_READ_ENDPOINTS.match(joined):
+            return True
+        for prefix in KIBANA_PREFIXES:
+            if (joined + "/").startswith(prefix) and KIBANA_READ_PATHS.match(joined[len(prefix):]):
+                return True
+    return False

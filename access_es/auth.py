@@ -160,12 +160,24 @@ def check_credentials(name: str, password: str) -> Account | None:
     The same work (one Argon2 verification) and the same answer whether or not the account exists.
     """
     address = client_address()
-    throttle().attempt(name, address)
-    account = stores().accounts.get(name)
-    if verify_password(account.password_hash if account else None, password):
-        throttle().succeeded(name, address)
-        return account
-    return None
+    with _name_lock(name):
+        throttle().check(name, address)
+        account = stores().accounts.get(name)
+        if verify_password(account.password_hash if account else None, password):
+            throttle().succeeded(name, address)
+            return account
+        throttle().failed(name, address)
+        return None
+
+
+# One lock per account name (striped: bounded memory): attempts for a name are checked, verified and
+# counted one at a time, so parallel guesses cannot outrun the throttle, and concurrent Basic
+# requests with the same new credentials verify once (the others then find them cached).
+_NAME_LOCKS = [threading.RLock() for _ in range(64)]
+
+
+def _name_lock(name: str) -> threading.RLock:
+    return _NAME_LOCKS[int(hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8], 16) % 64]
 
 
 class BasicCache:
@@ -215,15 +227,27 @@ def basic_credentials() -> tuple[str, str] | None:
 
 def basic_account(name: str, password: str) -> Account | None:
     cache: BasicCache = current_app.extensions["access_es.basic_cache"]
+    account = _cached(cache, name, password)
+    if account is not None:
+        return account
+    with _name_lock(name):
+        # a concurrent request with the same credentials may have verified them meanwhile
+        account = _cached(cache, name, password)
+        if account is not None:
+            return account
+        account = check_credentials(name, password)
+        if account is not None:
+            cache.remember(name, password, user_for(account).stamp)
+        return account
+
+
+def _cached(cache: "BasicCache", name: str, password: str) -> Account | None:
     stamp = cache.lookup(name, password)
     if stamp is not None:
         account = stores().accounts.get(name)
         if account is not None and hmac.compare_digest(user_for(account).stamp, stamp):
             return account
-    account = check_credentials(name, password)
-    if account is not None:
-        cache.remember(name, password, user_for(account).stamp)
-    return account
+    return None
 
 
 def current_account() -> Account | None:

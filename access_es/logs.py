@@ -44,6 +44,7 @@ def app_record() -> dict:
         "upstream_ms": round(g.upstream_ms, 1) if g.get("upstream_ms") is not None else None,
         "bytes_in": g.get("bytes_in", request.content_length or 0),
         "reason": g.get("reason"),
+        "retried": g.get("retried"),
     }
     return {k: v for k, v in record.items() if v is not None}
 

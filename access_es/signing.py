@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
 import requests
@@ -47,6 +48,14 @@ class AWS4Signer:
         self._credentials: Any = None
         self._auth: Any = None
         self._lock = threading.Lock()
+        self.clock_offset = 0.0  # seconds to add to our clock, learnt from AWS's "Signature expired"
+
+    def reset(self) -> None:
+        """Forget the credentials: the next signature asks the credential chain afresh (after AWS
+        said the session token expired)."""
+        with self._lock:
+            self._credentials = None
+            self._auth = None
 
     def _resolve(self) -> Any:
         if self._credentials is None:
@@ -69,6 +78,10 @@ class AWS4Signer:
                 self._auth = _aws4auth_class()(
                     refreshable_credentials=creds, region=self.region, service=self.service
                 )
+            if self.clock_offset:
+                # requests-aws4auth signs with the X-Amz-Date it finds on the request
+                now = datetime.now(timezone.utc) + timedelta(seconds=self.clock_offset)
+                request.headers["X-Amz-Date"] = now.strftime("%Y%m%dT%H%M%SZ")
             return self._auth(request)
 
 

@@ -6,9 +6,11 @@ Three counters per attempt, each in fixed windows of ACCESS_ES_THROTTLE_MINUTES:
 - one address, any accounts: ACCESS_ES_THROTTLE_ADDRESS (one client guessing many names);
 - one account, any addresses: ten times ACCESS_ES_THROTTLE_ACCOUNT (guessing spread over many
   addresses; locking an owner out this way takes many addresses and attempts).
-An attempt is counted before its password is checked, atomically in the store, so parallel guesses
-cannot slip past the limit; a successful login takes its attempt back and clears its pair counter.
-Counters live in the store (shared by every Lambda container with DynamoDB). Unknown account names
+Failures are counted atomically in the store. Within a process, attempts for one account name are
+checked, verified and counted one at a time (auth.py holds a lock per name), so parallel guesses
+cannot slip past a limit there, and a burst of good logins is never mistaken for an attack; across
+Lambda containers, each of which serves one request at a time, at most one extra guess per
+container can race. A successful login clears its pair counter. Counters live in the store (shared by every Lambda container with DynamoDB). Unknown account names
 are counted like real ones, so throttling tells nothing about which exist.
 """
 from __future__ import annotations
@@ -56,26 +58,24 @@ class Throttle:
             ("account", f"account:{_digest(account)}:{slot}", self.account_limit * ACCOUNT_WIDE_FACTOR),
         ], ends
 
-    def attempt(self, account: str, address: str) -> None:
-        """Count an attempt; raise TooManyAttempts if it is over a limit (nothing is verified then)."""
+    def check(self, account: str, address: str) -> None:
+        """Raise TooManyAttempts when a limit is reached (nothing is verified then)."""
         counters, ends = self._counters(account, address)
-        over = None
         for kind, key, limit in counters:
-            count = self.counters.add(key, 1, ends)
-            if count == limit + 1:
+            if self.counters.count(key) >= limit:
+                retry = max(1, math.ceil(ends - self.clock()))
+                reason = f"too many failed logins for this {kind}; try again in {retry} s"
+                raise TooManyAttempts(reason, headers={"Retry-After": str(retry)},
+                                      log_reason=f"login throttled for {account!r} from {address}: {reason}")
+
+    def failed(self, account: str, address: str) -> None:
+        counters, ends = self._counters(account, address)
+        for kind, key, limit in counters:
+            if self.counters.add(key, 1, ends) == limit:
                 log.warning(json.dumps({"event": "login_lockout", "kind": kind, "account": account,
                                         "address": address, "until": int(ends)}, ensure_ascii=False))
-            if count > limit and over is None:
-                over = kind
-        if over:
-            retry = max(1, math.ceil(ends - self.clock()))
-            reason = f"too many failed logins for this {over}; try again in {retry} s"
-            raise TooManyAttempts(reason, headers={"Retry-After": str(retry)},
-                                  log_reason=f"login throttled for {account!r} from {address}: {reason}")
 
     def succeeded(self, account: str, address: str) -> None:
-        """The attempt was good: take it back, and forget this pair's earlier failures."""
-        counters, ends = self._counters(account, address)
+        """A good login forgets this pair's earlier failures."""
+        counters, _ = self._counters(account, address)
         self.counters.reset(counters[0][1])
-        for _, key, _ in counters[1:]:
-            self.counters.add(key, -1, ends)

@@ -128,6 +128,8 @@ class StandIn:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.seen: list[Seen] = []
         self.routes: dict[str, Handler] = {}
+        # keys whose session token AWS considers expired (their signatures verify, and are refused)
+        self.expired_keys: set[str] = set()
         self.indices: dict[str, dict[str, dict]] = sample_indices() if sample_data else {}
         self._lock = threading.Lock()
         self._server = _Server((host, port), _make_handler(self))
@@ -167,6 +169,7 @@ class StandIn:
         with self._lock:
             self.seen.clear()
         self.routes.clear()
+        self.expired_keys.clear()
 
     def last(self) -> Seen:
         return self.seen[-1]
@@ -174,8 +177,11 @@ class StandIn:
     # -- request handling ------------------------------------------------------------------------
     def handle(self, req: Request) -> Reply:
         try:
-            verify(req.method, req.target, req.headers, req.body, keys=self.keys, region=self.region,
-                   service=self.service, now=self.clock(), strict_query=self.strict_query)
+            verified = verify(req.method, req.target, req.headers, req.body, keys=self.keys, region=self.region,
+                              service=self.service, now=self.clock(), strict_query=self.strict_query)
+            if verified.access_key in self.expired_keys:
+                raise SignatureError(403, "ExpiredTokenException",
+                                     "The security token included in the request is expired")
         except SignatureError as e:
             self._record(req, False, e.message)
             # AWS's answer: status, JSON {"message": ...} and the error type in a header.
@@ -456,6 +462,11 @@ def _make_handler(stand: StandIn):
 
         def log_message(self, *args):  # quiet
             pass
+
+        def date_time_string(self, timestamp=None):  # the Date header tells the stand-in's own clock
+            from email.utils import format_datetime
+
+            return format_datetime(stand.clock(), usegmt=True)
 
         def _read_body(self) -> bytes:
             if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():

@@ -16,6 +16,7 @@ from ..errors import ProxyError
 
 PART_SIZE = 8 * 1024 * 1024   # S3's minimum part is 5 MiB; 8 MiB keeps part counts low for 1 GiB
 CONCURRENCY = 1               # parts in flight: memory stays about (CONCURRENCY + 1) x PART_SIZE
+S3_TIMEOUT = 30               # seconds to connect/read before S3 is declared unreachable or slow
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
 
 
@@ -81,7 +82,8 @@ class OverflowStore:
                     import boto3
                     from botocore.config import Config
 
-                    config = Config(signature_version="s3v4", connect_timeout=5, read_timeout=30,
+                    config = Config(signature_version="s3v4", connect_timeout=min(5, S3_TIMEOUT),
+                                    read_timeout=S3_TIMEOUT,
                                     retries={"max_attempts": 3, "mode": "standard"})
                     probe = boto3.client("s3", config=config)
                     region = _bucket_region(probe, self.bucket) or probe.meta.region_name

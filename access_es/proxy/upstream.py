@@ -3,9 +3,12 @@ sessions), signing through the Signer it is given. Network failures become named
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Iterator
 
 import requests
@@ -13,6 +16,8 @@ from requests.adapters import HTTPAdapter
 
 from ..errors import BadRequest, UpstreamBadAnswer, UpstreamTimeout, UpstreamUnreachable
 from ..signing import Signer
+
+log = logging.getLogger("access_es.upstream")
 
 # Bodies up to this size are read before we answer, so a failure while reading them is a clean
 # 502 rather than a cut connection; larger ones are relayed as they arrive.
@@ -28,6 +33,31 @@ class UpstreamResponse:
     body: bytes | None           # read already (small answers, HEAD)
     stream: Iterator[bytes] | None  # or still to be read (large answers)
     elapsed_ms: float
+    retried: str | None = None      # why it was sent a second time, if it was
+
+
+def signature_problem(body: bytes) -> str | None:
+    """What AWS's 403 says about our signature, when it is something we can mend."""
+    text = body[:2000].decode("utf-8", "replace")
+    if "security token included in the request is expired" in text:
+        return "expired-token"
+    if "Signature expired" in text or "Signature not yet current" in text:
+        return "clock-skew"
+    return None
+
+
+def clock_offset(headers: list[tuple[str, str]]) -> float | None:
+    """Seconds between the upstream's clock (its Date header) and ours."""
+    from email.utils import parsedate_to_datetime
+
+    value = next((v for n, v in headers if n.lower() == "date"), None)
+    try:
+        theirs = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    if theirs is None or theirs.tzinfo is None:
+        return None
+    return (theirs - datetime.now(timezone.utc)).total_seconds()
 
 
 class Upstream:
@@ -50,7 +80,34 @@ class Upstream:
         session.mount("https://", adapter)
         self.session = session
 
-    def send(self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes) -> UpstreamResponse:
+    def send(self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes, *,
+             repeatable: bool = True) -> UpstreamResponse:
+        """Send, and once more when AWS refused our signature for a reason we can mend: an expired
+        session token (fresh credentials) or our clock (AWS's Date gives the offset). AWS refuses
+        those before running anything; still, only requests safe to repeat are sent again."""
+        answer = self._send_once(method, path, query, headers, body)
+        if answer.status != 403 or answer.body is None or not repeatable:
+            return answer
+        problem = signature_problem(answer.body)
+        if problem == "expired-token" and hasattr(self.signer, "reset"):
+            log.warning(json.dumps({"event": "credentials_refreshed",
+                                    "reason": "the upstream said the security token expired"}))
+            self.signer.reset()
+        elif problem == "clock-skew" and hasattr(self.signer, "clock_offset"):
+            offset = clock_offset(answer.headers)
+            if offset is None:
+                return answer
+            log.warning(json.dumps({"event": "clock_skew_corrected", "offset_s": round(offset, 1),
+                                    "reason": "the upstream refused our X-Amz-Date; check this machine's clock (NTP)"}))
+            self.signer.clock_offset = offset
+        else:
+            return answer
+        retried = self._send_once(method, path, query, headers, body)
+        retried.retried = problem
+        return retried
+
+    def _send_once(self, method: str, path: str, query: str, headers: list[tuple[str, str]],
+                   body: bytes) -> UpstreamResponse:
         url = self.endpoint + path + ("?" + query if query else "")
         out_headers = {}
         for name, value in headers:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, g, redirect, request
 from werkzeug.datastructures import Headers
 from werkzeug.routing import PathConverter
 
-from ..access import cross_site_denial, readonly_denial
+from ..access import cross_site_denial, readonly_denial, safe_to_repeat
 from ..auth import SESSION_COOKIE, current_account, wants_page
 from ..errors import Forbidden, Unauthorized
 from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
@@ -84,8 +84,11 @@ def proxy(_: str):
             raise Forbidden(reason)
     g.bytes_in = len(body)
     answer = upstream().send(
-        request.method, path, query, upstream_headers(request.headers.items(), SESSION_COOKIE), body
+        request.method, path, query, upstream_headers(request.headers.items(), SESSION_COOKIE), body,
+        repeatable=safe_to_repeat(request.method, path),
     )
+    if answer.retried:
+        g.retried = answer.retried
     g.upstream_status = answer.status
     g.upstream_ms = answer.elapsed_ms
 
