@@ -34,6 +34,7 @@ demo: install
 bench: install
 	$(PY) bench/cold_start.py
 	$(PY) bench/overflow_memory.py --sizes 10,100,512,1024
+	$(PY) bench/soak.py --minutes 4
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -65,3 +65,30 @@ class NotConfigured(ProxyError):
     status = 500
     title = "Proxy misconfigured"
     error_type = "proxy_misconfigured"
+
+
+def wsgi_error(environ: dict, start_response, e: ProxyError, status: int, error_type: str):
+    """The two faces of an error for WSGI layers outside Flask (the overflow rule, the Lambda
+    adapter): JSON for API clients and XHRs, a short page for a person's browser."""
+    import json
+    from html import escape
+
+    accept = environ.get("HTTP_ACCEPT", "")
+    xhr = environ.get("HTTP_KBN_XSRF") or environ.get("HTTP_OSD_XSRF") or environ.get("HTTP_X_REQUESTED_WITH")
+    environ["access_es.reason"] = e.reason
+    title = {413: "Request too large", 502: "Bad gateway"}.get(status, "Error")
+    if "text/html" in accept and not xhr:
+        hint = f"<p>{escape(e.hint)}</p>" if e.hint else ""
+        body = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} {title}"
+                f"</title></head><body><h1>{status} · {title}</h1><p role=\"alert\">{escape(e.reason)}</p>"
+                f"{hint}</body></html>").encode()
+        content_type = "text/html; charset=utf-8"
+    else:
+        error = {"type": error_type, "reason": e.reason}
+        if e.hint:
+            error["hint"] = e.hint
+        body = json.dumps({"error": error, "status": status}).encode()
+        content_type = "application/json"
+    start_response(f"{status} {title}", [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                                         ("Cache-Control", "no-store")])
+    return [body]

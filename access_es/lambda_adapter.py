@@ -24,17 +24,23 @@ import io
 import sys
 from typing import Callable
 
+from .errors import ProxyError, wsgi_error
 
-def restore_request_body(environ: dict, event: dict) -> None:
-    """Put the event's body back into the environ, for every method, decoded as the event says."""
+
+LAMBDA_REQUEST_LIMIT = 6_291_456  # bytes: a synchronous invoke's request payload (the event) may be no larger
+
+
+def restore_request_body(environ: dict, event: dict) -> int:
+    """Put the event's body back into the environ, for every method, decoded as the event says;
+    returns its length."""
     raw = event.get("body")
     if raw is None:
-        return
+        return 0
     if event.get("isBase64Encoded"):
         try:
             body = base64.b64decode(raw)
         except (binascii.Error, ValueError):
-            return  # leave Zappa's reading; the app will answer what it can
+            return 0  # leave Zappa's reading; the app will answer what it can
     else:
         body = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
     environ["wsgi.input"] = io.BytesIO(body)
@@ -42,6 +48,7 @@ def restore_request_body(environ: dict, event: dict) -> None:
     content_type = environ.get("HTTP_CONTENT_TYPE")
     if content_type and not environ.get("CONTENT_TYPE"):
         environ["CONTENT_TYPE"] = content_type
+    return len(body)
 
 
 class LambdaAdapter:
@@ -53,10 +60,18 @@ class LambdaAdapter:
     def __call__(self, environ: dict, start_response: Callable):
         event = environ.get("lambda.event")
         if isinstance(event, dict):
-            restore_request_body(environ, event)
+            size = restore_request_body(environ, event)
             request_id = (event.get("requestContext") or {}).get("requestId")
             if request_id:
                 environ["access_es.request_id"] = request_id
+            if size > LAMBDA_REQUEST_LIMIT:
+                # Lambda normally refuses such an event before we run; if one gets here, say so
+                # rather than pass on a request that the answer's trip back may not survive.
+                return wsgi_error(environ, start_response, ProxyError(
+                    f"the request body ({size:,} bytes) is over Lambda's request limit "
+                    f"({LAMBDA_REQUEST_LIMIT:,} bytes)",
+                    hint="send smaller requests (split a _bulk), or use the proxy outside Lambda"),
+                    413, "request_too_large")
         return self.app(environ, start_response)
 
 

@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..errors import ProxyError
+from ..errors import ProxyError, wsgi_error
 from ..memory import release_free_memory
 from .envelope import LAMBDA_LIMIT, EnvelopeRule, envelope_size, smallest_envelope
 from .store import OverflowFailed, OverflowStore
@@ -106,7 +106,7 @@ class OverflowMiddleware:
         info = environ.setdefault("access_es.overflow", {})
         if p.store is None:
             info["refused"] = True
-            return _error(environ, start_response, ProxyError(
+            return wsgi_error(environ, start_response, ProxyError(
                 f"the answer ({code}) is larger than Lambda can return (6,291,556 bytes of response "
                 "envelope) and no overflow bucket is configured",
                 hint="set ACCESS_ES_OVERFLOW_BUCKET to a private S3 bucket (see `access-es bucket setup`), "
@@ -124,7 +124,7 @@ class OverflowMiddleware:
                                    f"{type(e).__name__}: {str(e)[:200]}")
             log.error(json.dumps({"event": "overflow_failed", "reason": e.reason}))
             info["failed"] = e.reason
-            return _error(environ, start_response, e, e.status, e.error_type)
+            return wsgi_error(environ, start_response, e, e.status, e.error_type)
         info.update(key=stored.key, size=stored.size)
         body = json.dumps({"overflow": {"size": stored.size, "expires_in": p.store.expires},
                            "location": "see the Location header"}).encode()
@@ -172,28 +172,3 @@ def _close(app_iter) -> None:
     close = getattr(app_iter, "close", None)
     if close:
         close()
-
-
-def _error(environ, start_response, e: ProxyError, status: int, error_type: str):
-    """The proxy's two faces, outside Flask: JSON for API clients and XHRs, a short page for people."""
-    accept = environ.get("HTTP_ACCEPT", "")
-    xhr = environ.get("HTTP_KBN_XSRF") or environ.get("HTTP_OSD_XSRF") or environ.get("HTTP_X_REQUESTED_WITH")
-    environ["access_es.reason"] = e.reason
-    title = {502: "Bad gateway"}.get(status, "Error")
-    if "text/html" in accept and not xhr:
-        from html import escape
-
-        hint = f"<p>{escape(e.hint)}</p>" if e.hint else ""
-        body = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} {title}"
-                f"</title></head><body><h1>{status} · {title}</h1><p role=\"alert\">{escape(e.reason)}</p>"
-                f"{hint}</body></html>").encode()
-        content_type = "text/html; charset=utf-8"
-    else:
-        error = {"type": error_type, "reason": e.reason}
-        if e.hint:
-            error["hint"] = e.hint
-        body = json.dumps({"error": error, "status": status}).encode()
-        content_type = "application/json"
-    start_response(f"{status} {title}", [("Content-Type", content_type), ("Content-Length", str(len(body))),
-                                         ("Cache-Control", "no-store")])
-    return [body]
