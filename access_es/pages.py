@@ -51,30 +51,29 @@ def _check_csrf() -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    default_next = home_url()
-    next_path = safe_next(request.values.get("next"), default_next)
-    if request.method == "GET":
-        return render_template("login.html", next=next_path, csrf_token=generate_csrf(), error=None)
+    next_path = safe_next(request.values.get("next"), home_url())
+    name = request.form.get("username", "")
 
+    def form(status: int = 200, error: str | None = None, reason: str | None = None, headers=None):
+        if reason:
+            g.reason = reason
+        page = render_template("login.html", next=next_path, username=name, csrf_token=generate_csrf(),
+                               error=error)
+        return page, status, headers or {}
+
+    if request.method == "GET":
+        return form()
     try:
         _check_csrf()
     except BadRequest as e:
-        g.reason = e.reason
-        return render_template("login.html", next=next_path, csrf_token=generate_csrf(), error=e.reason), 400
-    name = request.form.get("username", "")
+        return form(400, e.reason, e.reason)
     password = request.form.get("password", "")
-    form = dict(next=next_path, username=name)
     try:
         account = check_credentials(name, password) if name and password else None
     except TooManyAttempts as e:
-        g.reason = f"login throttled for {name!r} from {client_address()}: {e.reason}"
-        response = render_template("login.html", csrf_token=generate_csrf(), error=f"Too many failed logins; "
-                                   f"try again in {_minutes(e)}.", **form), 429
-        return (*response, e.headers)
+        return form(429, f"Too many failed logins; try again in {_minutes(e)}.", e.log_reason, e.headers)
     if account is None:
-        g.reason = f"login failed for {name!r} from {client_address()}"
-        return render_template("login.html", csrf_token=generate_csrf(), error="Wrong name or password.",
-                               **form), 401
+        return form(401, "Wrong name or password.", f"login failed for {name!r} from {client_address()}")
     start_session(account)
     return redirect(next_path, 303)
 

@@ -1,21 +1,19 @@
 """What a Lambda cold start pays for access-es: importing the package and building the app, in fresh
-Python processes (median of N), beside two baselines measured in the same run: an empty
-interpreter and `import flask` alone.
+Python processes (median of N), beside the baseline measured in the same run: `import flask` alone
+(what any Flask app pays).
 
     python bench/cold_start.py [--runs 15] [--out bench/results/cold_start.md]
 """
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from bed import REPO, heading  # bench/ is on sys.path when run as a script
 
 TIMED = """
 import time
@@ -47,14 +45,11 @@ def main() -> int:
     args = parser.parse_args()
     users = str(Path(tempfile.mkdtemp()) / "users.json")
     rows = [
-        ("empty interpreter (baseline)", median_ms("pass", args.runs)),
         ("import flask (baseline)", median_ms("import flask", args.runs)),
         ("import access_es + create_app()", median_ms(APP.format(users=users), args.runs)),
     ]
-    flask_ms = rows[1][1]
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"# Cold start ({stamp}, {platform.node()}, {platform.machine()}, Python {platform.python_version()})",
-             "", f"Median of {args.runs} fresh processes; time measured inside the process, after the interpreter "
+    flask_ms = rows[0][1]
+    lines = [heading("Cold start"), "", f"Median of {args.runs} fresh processes; time measured inside the process, after the interpreter "
              "started.", "", "| what | ms | ratio to import flask |", "|---|---|---|"]
     lines += [f"| {name} | {ms:.1f} | {ms / flask_ms:.2f}x |" for name, ms in rows]
     text = "\n".join(lines) + "\n"

@@ -11,24 +11,16 @@ above the idle process, and the same for a direct (small) answer as a baseline, 
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
-import tempfile
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from tests.conftest import (  # noqa: E402  (the test bed is the bench bed)
-    ACCESS_KEY, OVERFLOW_BUCKET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN, start_proxy, stop_proxy,
-)
-from tests.sigv4_verify import Credentials  # noqa: E402
-from tests.upstream import Reply, StandIn  # noqa: E402
+from bed import REPO, PASSWORDS, Bed, heading  # noqa: E402  (bench/ is on sys.path when run as a script)
+from tests.conftest import start_proxy, stop_proxy  # noqa: E402
+from tests.upstream import Reply  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -79,40 +71,14 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    import subprocess
-
-    from tests.conftest import VENV_BIN, free_port
-
-    tmp = Path(tempfile.mkdtemp(prefix="access-es-bench-"))
-    moto_port = free_port()
-    moto = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    moto_url = f"http://127.0.0.1:{moto_port}"
-    for _ in range(100):
-        try:
-            requests.get(moto_url + "/moto-api/", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    import boto3
-
-    boto3.client("s3", endpoint_url=moto_url, region_name=REGION, aws_access_key_id="x",
-                 aws_secret_access_key="y").create_bucket(Bucket=OVERFLOW_BUCKET)
-
-    from access_es.accounts import Account
-    from access_es.accounts.passwords import hash_password
-    from access_es.stores import open_stores
-
-    users = tmp / "users.json"
-    open_stores(str(users)).accounts.put(Account("alice", "admin", hash_password(PASSWORDS["alice"])))
-    standin = StandIn({ACCESS_KEY: Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)}, region=REGION).start()
+    bed = Bed().__enter__()
+    standin, users, tmp = bed.standin, bed.users, bed.tmp
     standin.route("/_stream/", lambda req: Reply(200, [], stream(int(req.segments[1])),
                                                  content_type="application/octet-stream"))
     rows = []
 
     def fresh_proxy():
-        p = start_proxy(tmp, standin.url, users, ACCESS_ES_OVERFLOW_BUCKET=OVERFLOW_BUCKET,
-                        AWS_ENDPOINT_URL_S3=moto_url, ACCESS_ES_UPSTREAM_TIMEOUT="120", ACCESS_ES_THROTTLE_ACCOUNT="1000")
+        p = start_proxy(tmp, standin.url, users, **bed.proxy_env(ACCESS_ES_UPSTREAM_TIMEOUT="120"))
         measure(p, "/_stream/1000")             # warm: imports, pools
         measure(p, f"/_stream/{7 * MIB}")       # and the S3 client, on a first overflow
         return p, rss_kib(p.process.pid) / 1024
@@ -131,12 +97,9 @@ def main() -> int:
                 stop_proxy(proxy)
             rows.append((f"{size} MiB, overflow to S3", status, peak - idle, secs, idle))
     finally:
-        standin.stop()
-        moto.terminate()
+        bed.__exit__()
 
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"# Overflow memory ({stamp}, {platform.node()}, {platform.machine()}, "
-             f"Python {platform.python_version()})", "",
+    lines = [heading("Overflow memory"), "",
              "Peak resident memory of the proxy process above its idle size while the answer streamed through "
              "it into S3 (a chunked upstream answer, so its length was not known in advance); each row in a "
              "fresh `access-es serve` process, warmed by one small overflow.", "",

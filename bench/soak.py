@@ -7,26 +7,12 @@ checked byte for byte; the proxy's memory sampled throughout, to show whether it
 from __future__ import annotations
 
 import argparse
-import platform
-import subprocess
 import sys
-import tempfile
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-import requests
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from tests.conftest import (  # noqa: E402
-    ACCESS_KEY, OVERFLOW_BUCKET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN, VENV_BIN, free_port, start_proxy,
-    stop_proxy,
-)
+from bed import PASSWORDS, REPO, Bed, heading  # noqa: E402  (bench/ is on sys.path when run as a script)
+from tests.conftest import start_proxy, stop_proxy  # noqa: E402
 from tests.load_driver import install_routes, run_load  # noqa: E402
-from tests.sigv4_verify import Credentials  # noqa: E402
-from tests.upstream import StandIn  # noqa: E402
 
 
 def main() -> int:
@@ -36,48 +22,22 @@ def main() -> int:
     parser.add_argument("--out", default=str(REPO / "bench" / "results" / "soak.md"))
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="access-es-soak-"))
-    moto_port = free_port()
-    moto = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    moto_url = f"http://127.0.0.1:{moto_port}"
-    for _ in range(100):
+    with Bed() as bed:
+        digests = install_routes(bed.standin)
+        proxy = start_proxy(bed.tmp, bed.standin.url, bed.users, **bed.proxy_env(
+            ACCESS_ES_THROTTLE_ACCOUNT="10000", ACCESS_ES_THROTTLE_ADDRESS="100000"))
         try:
-            requests.get(moto_url + "/moto-api/", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    import boto3
-
-    from access_es.accounts import Account
-    from access_es.accounts.passwords import hash_password
-    from access_es.stores import open_stores
-
-    boto3.client("s3", endpoint_url=moto_url, region_name=REGION, aws_access_key_id="x",
-                 aws_secret_access_key="y").create_bucket(Bucket=OVERFLOW_BUCKET)
-    users = tmp / "users.json"
-    open_stores(str(users)).accounts.put(Account("alice", "admin", hash_password(PASSWORDS["alice"])))
-    standin = StandIn({ACCESS_KEY: Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)}, region=REGION).start()
-    digests = install_routes(standin)
-    proxy = start_proxy(tmp, standin.url, users, ACCESS_ES_OVERFLOW_BUCKET=OVERFLOW_BUCKET,
-                        AWS_ENDPOINT_URL_S3=moto_url, ACCESS_ES_THROTTLE_ACCOUNT="100000",
-                        ACCESS_ES_THROTTLE_ADDRESS="100000")
-    try:
-        stats = run_load(proxy.url, "alice", PASSWORDS["alice"], digests, seconds=args.minutes * 60,
-                         clients=args.clients, overflow=True, pid=proxy.process.pid)
-    finally:
-        stop_proxy(proxy)
-        standin.stop()
-        moto.terminate()
-        # moto keeps every overflow object in memory; it is not the proxy, and it is gone now
+            stats = run_load(proxy.url, "alice", PASSWORDS["alice"], digests, seconds=args.minutes * 60,
+                             clients=args.clients, overflow=True, pid=proxy.process.pid)
+        finally:
+            stop_proxy(proxy)
 
     samples = stats.rss_samples
     quarter = max(1, len(samples) // 4)
     first = max(r for _, r in samples[:quarter])
     last = max(r for _, r in samples[-quarter:])
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"# Soak ({stamp}, {platform.node()}, {platform.machine()}, Python {platform.python_version()})", "",
+        heading("Soak"), "",
         f"{args.clients} concurrent clients for {args.minutes:g} minutes against `access-es serve` (waitress, 16 "
         "threads) with a local S3; each loop: a search, every third a 2 MiB answer, every fifth an answer too large "
         "for Lambda (303, fetched from S3 and checked), every fourth a browser login, use and logout.", "",
