@@ -34,8 +34,12 @@ def main() -> int:
 
     samples = stats.rss_samples
     quarter = max(1, len(samples) // 4)
+    import statistics
+
     first = max(r for _, r in samples[:quarter])
     last = max(r for _, r in samples[-quarter:])
+    first_median = statistics.median(r for _, r in samples[:quarter])
+    last_median = statistics.median(r for _, r in samples[-quarter:])
     lines = [
         heading("Soak"), "",
         f"{args.clients} concurrent clients for {args.minutes:g} minutes against `access-es serve` (waitress, 16 "
@@ -48,7 +52,9 @@ def main() -> int:
         f"| corrupt answers | {len(stats.corrupt)} |",
         f"| proxy RSS, highest in the first quarter | {first:.1f} MiB |",
         f"| proxy RSS, highest in the last quarter | {last:.1f} MiB |",
-        f"| ratio last/first quarter | {last / first:.2f}x |",
+        f"| ratio last/first quarter (highest) | {last / first:.2f}x |",
+        f"| proxy RSS, median in the first / last quarter | {first_median:.1f} / {last_median:.1f} MiB "
+        f"({last_median / first_median:.2f}x) |",
     ]
     if stats.errors or stats.corrupt:
         lines += ["", "First problems:", ""] + [f"- {e}" for e in (stats.errors + stats.corrupt)[:20]]
