@@ -30,9 +30,9 @@ def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
 
     settings = settings or load_settings()
     app = Flask(__name__, template_folder=web.template_dir(), static_folder=None)
+    app.extensions["access_es.settings"] = settings
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        ACCESS_ES_SETTINGS=settings,
         SESSION_COOKIE_NAME=auth.SESSION_COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

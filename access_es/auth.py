@@ -73,7 +73,7 @@ def throttle() -> Throttle:
 
 
 def settings():
-    return current_app.config["ACCESS_ES_SETTINGS"]
+    return current_app.extensions["access_es.settings"]
 
 
 def user_for(account: Account) -> User:
@@ -82,7 +82,7 @@ def user_for(account: Account) -> User:
 
 def init_app(app: Flask, store: Stores) -> None:
     app.extensions["access_es.stores"] = store
-    s = app.config["ACCESS_ES_SETTINGS"]
+    s = app.extensions["access_es.settings"]
     app.extensions["access_es.throttle"] = Throttle(
         store.counters, s.throttle_account, s.throttle_address, s.throttle_minutes * 60
     )

@@ -31,7 +31,7 @@ def login_url(next_path: str | None = None) -> str:
 
 
 def home_url() -> str:
-    return request.script_root + current_app.config["ACCESS_ES_SETTINGS"].home
+    return request.script_root + current_app.extensions["access_es.settings"].home
 
 
 @bp.get("/health")

@@ -46,7 +46,7 @@ def run(app, host: str, port: int, threads: int, banner: str = "") -> int:
         connection_limit=1000,
         # X-Forwarded-* reach the app only when ACCESS_ES_TRUST_PROXY says a proxy sets them (the
         # app's ProxyFix then reads as many hops as configured); otherwise waitress drops them.
-        clear_untrusted_proxy_headers=not app.config["ACCESS_ES_SETTINGS"].trust_proxy,
+        clear_untrusted_proxy_headers=not app.extensions["access_es.settings"].trust_proxy,
     )
     if banner:
         print(banner, file=sys.stderr, flush=True)

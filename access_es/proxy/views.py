@@ -67,7 +67,7 @@ def proxy(_: str):
     if account is None:
         raise Unauthorized("log in first, or send Basic credentials")
 
-    settings = current_app.config["ACCESS_ES_SETTINGS"]
+    settings = current_app.extensions["access_es.settings"]
     if request.method == "GET" and not segments and wants_page():
         # A browser landing on the root goes to Kibana/Dashboards, not to the cluster's JSON banner.
         return redirect(request.script_root + settings.home, 302)
