@@ -47,8 +47,6 @@ def check_credentials(settings) -> Result:
 
 
 def check_upstream(settings) -> Result:
-    import requests
-
     from .proxy.upstream import Upstream
     from .signing import AWS4Signer
 

@@ -15,7 +15,6 @@ from access_es.signing import AWS4Signer
 from access_es.stores import open_stores
 
 from .conftest import ACCESS_KEY, APP_SECRET, REGION, SECRET_KEY, SESSION_TOKEN
-from .upstream import Reply
 from .zappa_harness import LambdaClient, handler_for, header, set_cookies
 
 PW = "lambda-password"

@@ -7,7 +7,6 @@ import hashlib
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import requests
 
 from .upstream import Reply
 
