@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser test demo bench clean
+.PHONY: install browser bench-tools test demo bench clean
 
 # The environment: a virtualenv with access-es (editable) and its test tools.
 $(STAMP): setup.py
@@ -30,8 +30,16 @@ test: install browser
 demo: install
 	$(VENV)/bin/access-es demo
 
-# Benchmarks: figures go to bench/results/. (The full load/latency bench is still to come: issue 7.)
-bench: install
+# Debian's nginx (the static upstream and the proxy_pass baseline) and wrk (the load generator).
+bench-tools:
+	@if ! command -v wrk >/dev/null 2>&1 || ! [ -x /usr/sbin/nginx ]; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk >/dev/null) \
+	    || echo "make: could not install nginx and wrk; the proxy bench will say so"; \
+	fi
+
+# Benchmarks: figures go to bench/results/. (The full bench of issue 7 is still being built.)
+bench: install bench-tools
+	-$(PY) bench/proxy_bench.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/overflow_memory.py --sizes 10,100,512,1024
 	$(PY) bench/soak.py --minutes 4
