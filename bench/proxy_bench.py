@@ -7,7 +7,7 @@ upstream, signing every request. wrk drives each for a fixed time; the proxy's C
 comes from /proc (utime + stime over the requests served). Results are ratios to direct access in
 the same run, written to bench/results/proxy.md.
 
-    python bench/proxy_bench.py [--seconds 10] [--connections 8]
+    python bench/proxy_bench.py [--seconds 10] [--connections 8]     (BENCH_THREADS=N: waitress threads)
 
 This is the first part of issue 7's bench: small answers, http and https, session-cookie and Basic
 clients. Large answers, profiles and the chart are still to come.
@@ -88,7 +88,8 @@ def start_serve(tmp: Path, endpoint: str, users: Path, extra_env: dict) -> Runni
     env = aws_env(**{"ACCESS_ES_ENDPOINT": endpoint, "ACCESS_ES_SECRET_KEY": APP_SECRET,
                      "ACCESS_ES_USERS": str(users), "ACCESS_ES_REGION": "us-east-1",
                      "ACCESS_ES_THROTTLE_ACCOUNT": "10000", **extra_env})
-    proc = subprocess.Popen([str(VENV_BIN / "access-es"), "serve", "--port", str(port)], env=env, stdout=log,
+    proc = subprocess.Popen([str(VENV_BIN / "access-es"), "serve", "--port", str(port), "--threads",
+                             os.environ.get("BENCH_THREADS", "16")], env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
