@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, redirect, request
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import PathConverter
 
 from ..access import cross_site_denial, readonly_denial, safe_to_repeat
@@ -57,8 +58,6 @@ def proxy(_: str):
     segments = decoded_segments(path)
     if segments[:1] == ["_access-es"]:
         # Our own namespace, however it was spelled: never proxied, even for unknown routes.
-        from werkzeug.exceptions import NotFound
-
         raise NotFound()
     query = canonical_query(environ.get("QUERY_STRING", ""))
     g.upstream_path = path
@@ -105,8 +104,6 @@ def proxy(_: str):
     response.headers.clear()
     for name, value in headers:
         response.headers.add(name, value)
-    if answer.body is not None and request.method != "HEAD":
-        g.bytes_out = len(answer.body)
-        if "Content-Length" not in response.headers:  # it came chunked: we know its length now
-            response.headers["Content-Length"] = str(len(answer.body))
+    if answer.body is not None and request.method != "HEAD" and "Content-Length" not in response.headers:
+        response.headers["Content-Length"] = str(len(answer.body))  # it came chunked: we know its length now
     return response
