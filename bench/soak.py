@@ -40,6 +40,10 @@ def main() -> int:
     last = max(r for _, r in samples[-quarter:])
     first_median = statistics.median(r for _, r in samples[:quarter])
     last_median = statistics.median(r for _, r in samples[-quarter:])
+    # the trend over the second half (after the threads and pools have all been used once)
+    half = samples[len(samples) // 2:]
+    slope = statistics.linear_regression([t for t, _ in half], [r for _, r in half]).slope * 60
+    spread = statistics.pstdev(r for _, r in half)
     lines = [
         heading("Soak"), "",
         f"{args.clients} concurrent clients for {args.minutes:g} minutes against `access-es serve` (waitress, 16 "
@@ -55,6 +59,8 @@ def main() -> int:
         f"| ratio last/first quarter (highest) | {last / first:.2f}x |",
         f"| proxy RSS, median in the first / last quarter | {first_median:.1f} / {last_median:.1f} MiB "
         f"({last_median / first_median:.2f}x) |",
+        f"| proxy RSS trend over the second half (least squares) | {slope:+.1f} MiB per minute "
+        f"(spread ±{spread:.0f} MiB) |",
     ]
     if stats.errors or stats.corrupt:
         lines += ["", "First problems:", ""] + [f"- {e}" for e in (stats.errors + stats.corrupt)[:20]]
