@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
+from .errors import describe_aws_error
+
 
 @dataclass
 class Result:
@@ -41,7 +43,7 @@ def check_credentials(settings) -> Result:
 
         arn = boto3.client("sts", region_name=settings.region).get_caller_identity()["Arn"]
     except Exception as e:
-        return Result("FAIL", "credentials", f"the keys do not work with STS: {_brief(e)}",
+        return Result("FAIL", "credentials", f"the keys do not work with STS: {describe_aws_error(e)}",
                       "check the keys are current (an expired session token?) and STS is reachable")
     return Result("ok", "credentials", f"signing as {arn}")
 
@@ -55,7 +57,7 @@ def check_upstream(settings) -> Result:
     try:
         answer = upstream.send("GET", "/", "", [("Accept", "application/json")], b"")
     except Exception as e:
-        reason = getattr(e, "reason", None) or _brief(e)
+        reason = getattr(e, "reason", None) or describe_aws_error(e)
         return Result("FAIL", "upstream", f"GET {settings.endpoint}/ failed: {reason}",
                       "check ACCESS_ES_ENDPOINT; a VPC domain needs the function in that VPC with a security "
                       "group that allows 443")
@@ -95,13 +97,13 @@ def check_bucket(settings) -> Result:
     try:
         stored = store.put([payload], "/check.txt", "text/plain", None)
     except Exception as e:
-        return Result("FAIL", "overflow bucket", getattr(e, "reason", None) or _brief(e),
+        return Result("FAIL", "overflow bucket", getattr(e, "reason", None) or describe_aws_error(e),
                       f"the role needs s3:PutObject on arn:aws:s3:::{settings.overflow_bucket}/"
                       f"{settings.overflow_prefix}*; see `access-es bucket setup`")
     try:
         got = requests.get(stored.url, timeout=15)
     except requests.RequestException as e:
-        return Result("FAIL", "overflow bucket", f"the presigned GET failed: {_brief(e)}", "")
+        return Result("FAIL", "overflow bucket", f"the presigned GET failed: {describe_aws_error(e)}", "")
     if got.status_code != 200 or got.content != payload:
         return Result("FAIL", "overflow bucket", f"the presigned GET answered {got.status_code}",
                       "the role needs s3:GetObject on the prefix; presigned URLs act with the role's rights")
@@ -115,7 +117,7 @@ def check_accounts(settings) -> Result:
     try:
         accounts = list(open_stores(settings.users).accounts.all())
     except Exception as e:
-        return Result("FAIL", "accounts", getattr(e, "reason", None) or _brief(e),
+        return Result("FAIL", "accounts", getattr(e, "reason", None) or describe_aws_error(e),
                       "create the store with `access-es users init`; the role needs access to the table")
     if not accounts:
         return Result("warn", "accounts", f"{settings.users} has no accounts: nobody can log in",
@@ -164,11 +166,6 @@ def run_check(url: str | None = None, out: Callable[[str], None] = print) -> int
     failed = sum(r.status == "FAIL" for r in results)
     out(f"{failed} check(s) failed" if failed else "all checks passed")
     return 1 if failed else 0
-
-
-def _brief(e: Exception) -> str:
-    code = getattr(e, "response", {}).get("Error", {}).get("Code") if hasattr(e, "response") else None
-    return (f"{code}: {e}" if code else f"{type(e).__name__}: {e}")[:300]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,7 +10,7 @@ import getpass
 import sys
 
 from .accounts import Account, AccountError, check_name, check_password, check_role
-from .errors import ProxyError
+from .errors import ProxyError, aws_error_code
 from .settings import ConfigError, users_location
 
 
@@ -165,7 +165,7 @@ def bucket_command(args: argparse.Namespace) -> int:
         try:
             client.head_bucket(Bucket=args.bucket)
         except client.exceptions.ClientError as e:
-            if e.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket", "NotFound"):
+            if aws_error_code(e) not in ("404", "NoSuchBucket", "NotFound"):
                 raise
             region = client.meta.region_name
             extra = {} if region in (None, "us-east-1") else {

@@ -7,6 +7,17 @@ account or address that the client must not be told about). Neither ever contain
 from __future__ import annotations
 
 
+def aws_error_code(e: Exception) -> str | None:
+    """The error code of a botocore ClientError (`AccessDenied`, `NoSuchBucket`...), else None."""
+    response = getattr(e, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+
+
+def describe_aws_error(e: Exception) -> str:
+    """A short, log-safe line for an AWS failure: its error code (or exception type) and message."""
+    return f"{aws_error_code(e) or type(e).__name__}: {e}"[:300]
+
+
 class ProxyError(Exception):
     status = 500
     title = "Internal error"

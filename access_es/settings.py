@@ -90,6 +90,8 @@ def fetch_secret(reference: str, env: Mapping[str, str]) -> str:
     function's environment. Raises ValueError saying what failed and what the role needs."""
     import boto3
 
+    from .errors import aws_error_code
+
     source, _, name = reference.partition(":")
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
     try:
@@ -100,7 +102,7 @@ def fetch_secret(reference: str, env: Mapping[str, str]) -> str:
             value = boto3.client("secretsmanager", region_name=region).get_secret_value(SecretId=name)[
                 "SecretString"]
     except Exception as e:
-        code = getattr(e, "response", {}).get("Error", {}).get("Code") if hasattr(e, "response") else None
+        code = aws_error_code(e)
         needs = "ssm:GetParameter (and kms:Decrypt for a SecureString)" if source == "ssm" else \
             "secretsmanager:GetSecretValue"
         raise ValueError(f"cannot read {reference!r} ({code or type(e).__name__}); the role needs {needs}") from None

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from ..errors import ProxyError
+from ..errors import ProxyError, describe_aws_error
 
 PART_SIZE = 8 * 1024 * 1024   # S3's minimum part is 5 MiB; 8 MiB keeps part counts low for 1 GiB
 CONCURRENCY = 1               # parts in flight: memory stays about (CONCURRENCY + 1) x PART_SIZE
@@ -121,7 +121,7 @@ class OverflowStore:
         except Exception as e:
             raise OverflowFailed(
                 f"the answer was too large for Lambda and storing it in s3://{self.bucket} failed: "
-                f"{_describe(e)}",
+                f"{describe_aws_error(e)}",
                 hint="check that the bucket exists and the proxy's role may s3:PutObject under "
                 f"{self.prefix!r} (see `access-es bucket setup`)",
             ) from e
@@ -136,8 +136,3 @@ def _bucket_region(client: Any, bucket: str) -> str | None:
         return getattr(e, "response", {}).get("ResponseMetadata", {}).get("HTTPHeaders", {}).get(
             "x-amz-bucket-region")
 
-
-def _describe(e: Exception) -> str:
-    code = getattr(e, "response", {}).get("Error", {}).get("Code") if hasattr(e, "response") else None
-    text = f"{code}: {e}" if code else f"{type(e).__name__}: {e}"
-    return text[:300]

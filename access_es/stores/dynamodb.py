@@ -19,6 +19,7 @@ import time
 from typing import Any, Iterator
 
 from ..accounts import Account
+from ..errors import aws_error_code
 from . import SessionRecord, StoreUnavailable
 
 USER, SESSION, COUNTER = "user#", "session#", "counter#"
@@ -36,8 +37,7 @@ def _client() -> Any:
 
 
 def _unavailable(table: str, e: Exception) -> StoreUnavailable:
-    code = getattr(e, "response", {}).get("Error", {}).get("Code") if hasattr(e, "response") else None
-    what = code or type(e).__name__
+    what = aws_error_code(e) or type(e).__name__
     return StoreUnavailable(
         f"the accounts table {table} cannot be used ({what}): nobody can log in until it can",
         hint="check the table exists (access-es users init), the region, and that the proxy's role "
