@@ -65,3 +65,11 @@ class Bed:
 def heading(title: str) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"# {title} ({stamp}, {platform.node()}, {platform.machine()}, Python {platform.python_version()})"
+
+
+def write_results(out: str, lines: list[str]) -> None:
+    """A results file (Markdown), written and shown."""
+    text = "\n".join(lines) + "\n"
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(text)
+    print(text)

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bed import REPO, heading  # bench/ is on sys.path when run as a script
+from bed import REPO, heading, write_results  # bench/ is on sys.path when run as a script
 
 TIMED = """
 import time
@@ -52,10 +52,7 @@ def main() -> int:
     lines = [heading("Cold start"), "", f"Median of {args.runs} fresh processes; time measured inside the process, after the interpreter "
              "started.", "", "| what | ms | ratio to import flask |", "|---|---|---|"]
     lines += [f"| {name} | {ms:.1f} | {ms / flask_ms:.2f}x |" for name, ms in rows]
-    text = "\n".join(lines) + "\n"
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
-    print(text)
+    write_results(args.out, lines)
     return 0
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from bed import REPO, PASSWORDS, Bed, heading  # noqa: E402  (bench/ is on sys.path when run as a script)
+from bed import REPO, PASSWORDS, Bed, heading, write_results  # noqa: E402  (bench/ is on sys.path when run as a script)
 from tests.conftest import start_proxy, stop_proxy  # noqa: E402
 from tests.upstream import Reply  # noqa: E402
 
@@ -108,10 +108,7 @@ def main() -> int:
     base = max(rows[1][2] if len(rows) > 1 else rows[0][2], 0.1)
     for name, status, above, secs, idle in rows:
         lines.append(f"| {name} | {status} | {idle:.1f} | {above:.1f} | {above / base:.1f}x | {secs:.1f} |")
-    text = "\n".join(lines) + "\n"
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
-    print(text)
+    write_results(args.out, lines)
     return 0
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-from bed import PASSWORDS, REPO, heading  # bench/ is on sys.path when run as a script
+from bed import PASSWORDS, REPO, heading, write_results  # bench/ is on sys.path when run as a script
 from tests.conftest import APP_SECRET, aws_env, free_port, stop_proxy, RunningProxy, VENV_BIN  # noqa: E402
 
 SMALL = b'{"took":1,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},' \
@@ -180,10 +180,7 @@ def main() -> int:
         cpu = f"{r['cpu_ms']:.2f}" if r.get("cpu_ms") is not None else "-"
         lines.append(f"| {name} | {r['rps']:,.0f} | {r['rps'] / direct['rps']:.3f}x | {r['p50']:.2f} | {r['p99']:.2f} "
                      f"| {r['p50'] - direct['p50']:.2f} | {cpu} | {r['errors']} |")
-    text = "\n".join(lines) + "\n"
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
-    print(text)
+    write_results(args.out, lines)
     return 0
 
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from bed import PASSWORDS, REPO, Bed, heading  # noqa: E402  (bench/ is on sys.path when run as a script)
+from bed import PASSWORDS, REPO, Bed, heading, write_results  # noqa: E402  (bench/ is on sys.path when run as a script)
 from tests.conftest import start_proxy, stop_proxy  # noqa: E402
 from tests.load_driver import install_routes, run_load  # noqa: E402
 
@@ -64,10 +63,7 @@ def main() -> int:
     ]
     if stats.errors or stats.corrupt:
         lines += ["", "First problems:", ""] + [f"- {e}" for e in (stats.errors + stats.corrupt)[:20]]
-    text = "\n".join(lines) + "\n"
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
-    print(text)
+    write_results(args.out, lines)
     return 1 if stats.errors or stats.corrupt else 0
 
 

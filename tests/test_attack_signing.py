@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from .conftest import PASSWORDS, REGION, Browser, start_proxy, stop_proxy
 from .sigv4_verify import SignatureError, verify
+from .test_proxy_wire import raw_request
 from .upstream import Reply, pattern_bytes
 
 BASIC = "Basic " + base64.b64encode(f"alice:{PASSWORDS['alice']}".encode()).decode()
@@ -68,18 +69,6 @@ def send_raw(url: str, method: str, target: str, headers=(), body: bytes = b"", 
         return resp.status, resp.reason, resp.getheaders(), data
     finally:
         conn.close()
-
-
-def raw_exchange(url: str, request_bytes: bytes, timeout: float = 15) -> bytes:
-    with socket.create_connection(("127.0.0.1", _port(url)), timeout=timeout) as s:
-        s.sendall(request_bytes)
-        chunks = []
-        while True:
-            data = s.recv(65536)
-            if not data:
-                break
-            chunks.append(data)
-    return b"".join(chunks)
 
 
 def header(headers, name):
@@ -330,7 +319,7 @@ def test_newlines_in_the_path_are_forwarded(proxy, standin, session_cookie, targ
 
 
 def test_asterisk_form_options_is_not_turned_into_a_resource(proxy, standin):
-    answer = raw_exchange(proxy.url, (f"OPTIONS * HTTP/1.1\r\nHost: x\r\nAuthorization: {BASIC}\r\n"
+    answer = raw_request(proxy.url, timeout=15, request_bytes=(f"OPTIONS * HTTP/1.1\r\nHost: x\r\nAuthorization: {BASIC}\r\n"
                                       "Connection: close\r\n\r\n").encode())
     assert answer.startswith(b"HTTP/1.1 ")
     assert not standin.seen or standin.last().target == "*"
@@ -524,7 +513,7 @@ def test_chunked_request_with_extensions_and_trailers_is_byte_exact(proxy, stand
     req = (f"PUT /_echo/chunked HTTP/1.1\r\nHost: x\r\nAuthorization: {BASIC}\r\n"
            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
     req += b"%x;name=value\r\n%s\r\n%x\r\n%s\r\n0\r\nX-Trailer: t\r\n\r\n" % (len(part1), part1, len(part2), part2)
-    answer = raw_exchange(proxy.url, req)
+    answer = raw_request(proxy.url, req, timeout=15)
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:300]
     seen = standin.last()
     assert seen.verified and seen.body == part1 + part2

@@ -20,9 +20,10 @@ def echoed(resp) -> dict:
     return resp.json()
 
 
-def raw_request(url: str, request_bytes: bytes) -> bytes:
+def raw_request(url: str, request_bytes: bytes, timeout: float = 10) -> bytes:
+    """Send exactly these bytes (client libraries would repair them) and read until the server closes."""
     host, port = url.split("//")[1].split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as s:
+    with socket.create_connection((host, int(port)), timeout=timeout) as s:
         s.sendall(request_bytes)
         chunks = []
         while True:
