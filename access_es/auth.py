@@ -26,7 +26,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from .accounts import Account
 from .accounts.passwords import verify_password
-from .errors import BadRequest, Unauthorized
+from .errors import BadRequest, Unauthorized, page_wanted
 from .stores import SessionRecord, Stores
 from .throttle import Throttle
 
@@ -288,12 +288,5 @@ def is_browser_request() -> bool:
 
 
 def wants_page() -> bool:
-    """A top-level browser navigation: it should get a page (or a redirect to the login page), where
-    everything else (XHR, API clients) gets JSON."""
-    h = request.headers
-    if h.get("kbn-xsrf") or h.get("osd-xsrf") or h.get("X-Requested-With"):
-        return False
-    mode = h.get("Sec-Fetch-Mode")
-    if mode and mode != "navigate":
-        return False
-    return "text/html" in h.get("Accept", "")
+    """This request is a top-level browser navigation (see errors.page_wanted)."""
+    return page_wanted(request.headers)

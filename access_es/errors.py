@@ -78,17 +78,28 @@ class NotConfigured(ProxyError):
     error_type = "proxy_misconfigured"
 
 
+def page_wanted(headers) -> bool:
+    """A top-level browser navigation: it should get a page (or a redirect to the login page), where
+    everything else (XHR, API clients) gets JSON. `headers`: any case-insensitive mapping."""
+    if headers.get("kbn-xsrf") or headers.get("osd-xsrf") or headers.get("X-Requested-With"):
+        return False
+    mode = headers.get("Sec-Fetch-Mode")
+    if mode and mode != "navigate":
+        return False
+    return "text/html" in headers.get("Accept", "")
+
+
 def wsgi_error(environ: dict, start_response, e: ProxyError, status: int, error_type: str):
     """The two faces of an error for WSGI layers outside Flask (the overflow rule, the Lambda
     adapter): JSON for API clients and XHRs, a short page for a person's browser."""
     import json
     from html import escape
 
-    accept = environ.get("HTTP_ACCEPT", "")
-    xhr = environ.get("HTTP_KBN_XSRF") or environ.get("HTTP_OSD_XSRF") or environ.get("HTTP_X_REQUESTED_WITH")
+    from werkzeug.datastructures import EnvironHeaders
+
     environ["access_es.reason"] = e.reason
     title = {413: "Request too large", 502: "Bad gateway"}.get(status, "Error")
-    if "text/html" in accept and not xhr:
+    if page_wanted(EnvironHeaders(environ)):
         hint = f"<p>{escape(e.hint)}</p>" if e.hint else ""
         body = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} {title}"
                 f"</title></head><body><h1>{status} · {title}</h1><p role=\"alert\">{escape(e.reason)}</p>"
