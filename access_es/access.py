@@ -81,9 +81,9 @@ def readonly_denial(method: str, path: str, query: str, header_names: set[str], 
 
 def _denial(method: str, segments: list[str], pairs: list[tuple[str, str]], body: bytes) -> str | None:
     joined = "/".join(segments)
-    for prefix in KIBANA_PREFIXES:
-        if (joined + "/").startswith(prefix):
-            return _kibana_denial(method, joined[len(prefix):], pairs)
+    kibana = kibana_path(joined)
+    if kibana is not None:
+        return _kibana_denial(method, kibana, pairs)
     if ES_QUERY_PLUGINS & set(segments):
         return "readonly accounts may not use the SQL/PPL plugins (they can be set up to delete)"
     if method in _SAFE_METHODS:
@@ -97,6 +97,14 @@ def _denial(method: str, segments: list[str], pairs: list[tuple[str, str]], body
             return "readonly accounts may release their own scrolls and points in time, not _all"
         return None
     return f"readonly accounts may not {method} /{joined}"
+
+
+def kibana_path(joined: str) -> str | None:
+    """The part of a path after Kibana's or Dashboards' prefix, or None when it is not theirs."""
+    for prefix in KIBANA_PREFIXES:
+        if (joined + "/").startswith(prefix):
+            return joined[len(prefix):]
+    return None
 
 
 def _kibana_denial(method: str, rest: str, pairs: list[tuple[str, str]]) -> str | None:
@@ -159,7 +167,7 @@ def safe_to_repeat(method: str, path: str) -> bool:
     if method == "POST":
         if ES_READ_ENDPOINTS.match(joined):
             return True
-        for prefix in KIBANA_PREFIXES:
-            if (joined + "/").startswith(prefix) and KIBANA_READ_PATHS.match(joined[len(prefix):]):
-                return True
+        kibana = kibana_path(joined)
+        if kibana is not None and KIBANA_READ_PATHS.match(kibana):
+            return True
     return False
