@@ -1,27 +1,31 @@
 """Signing upstream requests with the function's own AWS identity (SigV4).
 
-One small interface, `Signer`: a requests auth callable (the shape requests' own auth.py has) that
-receives a prepared request and returns it signed. The implementation is requests-aws4auth, fed
-by botocore's credential chain (environment, profile, container or Lambda role), refreshed as
-the role's keys rotate; we do not write any SigV4 ourselves.
+One small interface, `Signer`: given the method, URL, Host and body of the request we are about to
+send, it returns the headers that carry the signature. The implementation is botocore's own SigV4
+signer (the one every AWS SDK call in Python goes through), fed by botocore's credential chain
+(environment, profile, container or Lambda role), refreshed as the role's keys rotate; we do not
+write any SigV4 ourselves.
+
+Only Host and the X-Amz-* headers we add are signed. AWS requires no more, and every header left
+out of the signature is one that cannot make it fail: the client's own headers pass through as they
+are (a Content-Type with odd spacing or a latin-1 byte cannot be folded one way here and another
+at AWS).
 """
 from __future__ import annotations
 
-import re
-import threading
+import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
-import requests
-
 from .errors import NotConfigured
 
-
-_WHITESPACE_RUN = re.compile(r"[ \t\r\n\f\v]+")
+SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
 
 
 class Signer(Protocol):
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest: ...
+    def sign(self, method: str, url: str, host: str, body: bytes) -> dict[str, str]:
+        """The signature headers for this request (`url` already in the strict form it is sent in)."""
+        ...
 
 
 def default_credentials() -> Any:
@@ -33,12 +37,11 @@ def default_credentials() -> Any:
 
 
 class AWS4Signer:
-    """SigV4 with requests-aws4auth, for `es` or `aoss`.
+    """SigV4 with botocore, for `es` or `aoss`.
 
-    requests-aws4auth keeps the current key and scope in the auth object and changes them when the
-    credentials or the date change; with several server threads that is shared state, so one lock
-    guards a whole signature (a fraction of a millisecond). x-amz-content-sha256 is always set
-    (OpenSearch Serverless requires it) and X-Amz-Security-Token whenever the keys are temporary.
+    x-amz-content-sha256 is always sent (OpenSearch Serverless requires it) and
+    X-Amz-Security-Token whenever the keys are temporary. The signer holds no per-request state, so
+    server threads share it without a lock; RefreshableCredentials has its own.
     """
 
     def __init__(self, region: str, service: str, credentials: Callable[[], Any] = default_credentials):
@@ -46,19 +49,16 @@ class AWS4Signer:
         self.service = service
         self._load_credentials = credentials
         self._credentials: Any = None
-        self._auth: Any = None
-        self._lock = threading.Lock()
         self.clock_offset = 0.0  # seconds to add to our clock, learnt from AWS's "Signature expired"
 
     def reset(self) -> None:
         """Forget the credentials: the next signature asks the credential chain afresh (after AWS
         said the session token expired)."""
-        with self._lock:
-            self._credentials = None
-            self._auth = None
+        self._credentials = None
 
     def _resolve(self) -> Any:
-        if self._credentials is None:
+        creds = self._credentials
+        if creds is None:
             creds = self._load_credentials()
             if creds is None:
                 raise NotConfigured(
@@ -67,40 +67,41 @@ class AWS4Signer:
                     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY where the proxy runs",
                 )
             self._credentials = creds
-        return self._credentials
+        return creds
 
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        with self._lock:
-            creds = self._resolve()
-            if self._auth is None:
-                # refreshable_credentials: AWS4Auth asks the credentials object for frozen keys
-                # on every request, so a rotated role key is picked up without a restart.
-                self._auth = _aws4auth_class()(
-                    refreshable_credentials=creds, region=self.region, service=self.service
-                )
-            if self.clock_offset:
-                # requests-aws4auth signs with the X-Amz-Date it finds on the request
-                now = datetime.now(timezone.utc) + timedelta(seconds=self.clock_offset)
-                request.headers["X-Amz-Date"] = now.strftime("%Y%m%dT%H%M%SZ")
-            return self._auth(request)
+    def sign(self, method: str, url: str, host: str, body: bytes) -> dict[str, str]:
+        from botocore.awsrequest import AWSRequest
+
+        # Frozen once per request: a role key rotating mid-signature cannot mix two key pairs.
+        frozen = self._resolve().get_frozen_credentials()
+        headers = {"Host": host, "X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()}
+        request = AWSRequest(method=method, url=url, headers=headers, data=body)
+        _signer_class()(frozen, self.service, self.region, self.clock_offset).add_auth(request)
+        return {name: value for name, value in request.headers.items() if name.lower() != "host"}
 
 
+_SIGNER_CLASS: type | None = None
 
-def _aws4auth_class() -> type:
-    """requests-aws4auth, with AWS's own whitespace rule for canonical header values.
 
-    SigV4 folds every run of whitespace in a signed header value into one space (what AWS and
-    botocore do: ' '.join(value.split())). requests-aws4auth folds with shlex, which keeps runs
-    inside quoted strings and raises on an unbalanced quote: a Content-Type such as
-    `text/plain; "a  b"` would be signed one way and checked another (403 from AWS), and
-    `text/plain; "a b` would crash the signer. The rest of the signature is the library's.
-    """
-    from requests_aws4auth import AWS4Auth
+def _signer_class() -> type:
+    """botocore's SigV4Auth, signing at our clock plus the offset AWS taught us (see
+    Upstream.send: AWS's Date header gives it after a "Signature expired")."""
+    global _SIGNER_CLASS
+    if _SIGNER_CLASS is None:
+        from botocore.auth import SigV4Auth
 
-    class AWS4AuthFolding(AWS4Auth):
-        @staticmethod
-        def amz_norm_whitespace(text: str) -> str:
-            # ASCII whitespace only: header bytes reach us as latin-1 text, and 0xA0 is not a space.
-            return _WHITESPACE_RUN.sub(" ", text).strip(" \t")
+        class SigV4AuthAtOffset(SigV4Auth):
+            def __init__(self, credentials, service_name, region_name, clock_offset: float):
+                super().__init__(credentials, service_name, region_name)
+                self.clock_offset = clock_offset
 
-    return AWS4AuthFolding
+            def _modify_request_before_signing(self, request):
+                # add_auth has just stamped request.context['timestamp'] with botocore's clock;
+                # X-Amz-Date and the scope are derived from it after this hook.
+                if self.clock_offset:
+                    now = datetime.now(timezone.utc) + timedelta(seconds=self.clock_offset)
+                    request.context["timestamp"] = now.strftime(SIGV4_TIMESTAMP)
+                super()._modify_request_before_signing(request)
+
+        _SIGNER_CLASS = SigV4AuthAtOffset
+    return _SIGNER_CLASS

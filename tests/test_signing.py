@@ -1,9 +1,8 @@
-"""The signer, checked by the independent verifier: temporary keys, refresh, es and aoss."""
+"""The signer, checked by the independent verifier: temporary keys, refresh, es and aoss, clock offset."""
 import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import requests
 from botocore.credentials import Credentials as BotoCredentials
 from botocore.credentials import RefreshableCredentials
 
@@ -12,39 +11,67 @@ from access_es.signing import AWS4Signer
 
 from .sigv4_verify import Credentials, SignatureError, verify
 
-
-def prepared(method="POST", url="https://search-x.us-east-1.es.amazonaws.com/logs/_search?q=a%20b&size=1",
-             body=b'{"query":{"match_all":{}}}', headers=None):
-    req = requests.Request(method, url, data=body or None, headers=headers or {"Content-Type": "application/json"})
-    p = req.prepare()
-    p.headers["Host"] = p.url.split("/")[2]
-    return p
+HOST = "search-x.us-east-1.es.amazonaws.com"
+TARGET = "/logs/_search?q=a%20b&size=1"
 
 
-def check(p, keys, service="es"):
-    return verify(p.method, p.path_url, list(p.headers.items()), p.body or b"", keys=keys,
-                  region="us-east-1", service=service, now=datetime.now(timezone.utc))
+def signed(signer, method="POST", target=TARGET, body=b'{"query":{"match_all":{}}}', host=HOST):
+    """(method, target, headers, body) as they would go on the wire: the client's own headers
+    (unsigned) plus the signer's."""
+    headers = [("Host", host), ("Content-Type", "application/json")]
+    headers += list(signer.sign(method, f"https://{host}{target}", host, body).items())
+    return method, target, headers, body
+
+
+def check(request, keys, service="es", now=None):
+    method, target, headers, body = request
+    return verify(method, target, headers, body, keys=keys, region="us-east-1", service=service,
+                  now=now or datetime.now(timezone.utc))
 
 
 def test_signs_with_session_token_and_content_hash():
     signer = AWS4Signer("us-east-1", "es", credentials=lambda: BotoCredentials("AKIA1", "secret1", "tok1"))
-    p = signer(prepared())
-    assert p.headers["x-amz-security-token"] == "tok1"
-    assert "x-amz-content-sha256" in p.headers
-    ok = check(p, {"AKIA1": Credentials("AKIA1", "secret1", "tok1")})
+    request = signed(signer)
+    names = {n.lower(): v for n, v in request[2]}
+    assert names["x-amz-security-token"] == "tok1"
+    assert "x-amz-content-sha256" in names
+    ok = check(request, {"AKIA1": Credentials("AKIA1", "secret1", "tok1")})
     assert "x-amz-security-token" in ok.signed_headers and "host" in ok.signed_headers
+
+
+def test_only_host_and_our_x_amz_headers_are_signed():
+    # A client header left unsigned cannot fail the signature, however it is spelled or spaced.
+    signer = AWS4Signer("us-east-1", "es", credentials=lambda: BotoCredentials("AKIA1", "secret1", "tok1"))
+    ok = check(signed(signer), {"AKIA1": Credentials("AKIA1", "secret1", "tok1")})
+    assert sorted(ok.signed_headers) == ["host", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"]
 
 
 def test_aoss_requires_and_gets_the_content_hash():
     signer = AWS4Signer("us-east-1", "aoss", credentials=lambda: BotoCredentials("AKIA1", "secret1"))
-    p = signer(prepared(method="GET", body=b""))
-    check(p, {"AKIA1": Credentials("AKIA1", "secret1")}, service="aoss")
+    check(signed(signer, method="GET", body=b""), {"AKIA1": Credentials("AKIA1", "secret1")}, service="aoss")
 
 
 def test_wrong_service_scope_is_rejected():
     signer = AWS4Signer("us-east-1", "es", credentials=lambda: BotoCredentials("AKIA1", "secret1"))
     with pytest.raises(SignatureError):
-        check(signer(prepared()), {"AKIA1": Credentials("AKIA1", "secret1")}, service="aoss")
+        check(signed(signer), {"AKIA1": Credentials("AKIA1", "secret1")}, service="aoss")
+
+
+@pytest.mark.parametrize("target", ["/idx/_doc/a%2Fb", "//idx//_search", "/caf%C3%A9/_search?a=1&a=0&b",
+                                    "/idx/_doc/%20%2B%3B?q=%2B1%20x&x=%2A"])
+def test_encoded_and_doubled_paths_verify(target):
+    signer = AWS4Signer("us-east-1", "es", credentials=lambda: BotoCredentials("AKIA1", "secret1"))
+    check(signed(signer, target=target), {"AKIA1": Credentials("AKIA1", "secret1")})
+
+
+def test_clock_offset_moves_the_signature_time():
+    signer = AWS4Signer("us-east-1", "es", credentials=lambda: BotoCredentials("AKIA1", "secret1"))
+    signer.clock_offset = 3600.0
+    keys = {"AKIA1": Credentials("AKIA1", "secret1")}
+    request = signed(signer)
+    check(request, keys, now=datetime.now(timezone.utc) + timedelta(hours=1))
+    with pytest.raises(SignatureError):
+        check(request, keys)  # an hour ahead of the real clock: AWS would say "Signature not yet current"
 
 
 def test_rotated_role_keys_are_picked_up_without_a_restart():
@@ -59,15 +86,26 @@ def test_rotated_role_keys_are_picked_up_without_a_restart():
     creds = RefreshableCredentials.create_from_metadata(refresh(), refresh, "test-role")
     signer = AWS4Signer("us-east-1", "es", credentials=lambda: creds)
     keys = {f"AKIAROLE{n}": Credentials(f"AKIAROLE{n}", f"secret{n}", f"token{n}") for n in range(1, 100)}
-    first = check(signer(prepared()), keys).access_key
-    second = check(signer(prepared()), keys).access_key
+    first = check(signed(signer), keys).access_key
+    second = check(signed(signer), keys).access_key
     assert first != second  # a new key, and still a valid signature
+
+
+def test_reset_asks_the_credential_chain_again():
+    calls = []
+    signer = AWS4Signer("us-east-1", "es",
+                        credentials=lambda: calls.append(1) or BotoCredentials(f"AKIA{len(calls)}", "secret"))
+    keys = {f"AKIA{n}": Credentials(f"AKIA{n}", "secret") for n in (1, 2)}
+    assert check(signed(signer), keys).access_key == "AKIA1"
+    assert check(signed(signer), keys).access_key == "AKIA1"
+    signer.reset()
+    assert check(signed(signer), keys).access_key == "AKIA2"
 
 
 def test_no_credentials_is_a_clear_error():
     signer = AWS4Signer("us-east-1", "es", credentials=lambda: None)
     with pytest.raises(NotConfigured, match="no AWS credentials"):
-        signer(prepared())
+        signed(signer)
 
 
 def test_concurrent_signing_stays_valid():
@@ -78,7 +116,7 @@ def test_concurrent_signing_stays_valid():
     def work(i):
         try:
             for j in range(20):
-                check(signer(prepared(body=f'{{"i":{i},"j":{j}}}'.encode())), keys)
+                check(signed(signer, body=f'{{"i":{i},"j":{j}}}'.encode()), keys)
         except Exception as e:  # pragma: no cover - reported below
             errors.append(e)
 

@@ -1,9 +1,11 @@
-"""The Flask views in-process, with the upstream mocked by `responses`: fast checks of the glue."""
+"""The Flask views in-process, with the upstream's connection pool replaced by a fake that records what
+would be sent: fast checks of the glue (the wire tests send the same things over loopback)."""
+import io
 import re
+from types import SimpleNamespace
 
 import pytest
-import requests
-import responses
+import urllib3
 
 from access_es import create_app
 from access_es.accounts import Account
@@ -14,9 +16,31 @@ from access_es.settings import load_settings
 ENDPOINT = "https://search-demo-abc.us-east-1.es.amazonaws.com"
 
 
-def unsigned(request):
-    request.headers["Authorization"] = "AWS4-HMAC-SHA256 test"
-    return request
+class Unsigned:
+    def sign(self, method, url, host, body):
+        return {"Authorization": "AWS4-HMAC-SHA256 test"}
+
+
+class FakePool:
+    """Stands in for the Upstream's urllib3 pool: records each request, answers as told, and fails
+    the test on any request nobody expected."""
+
+    def __init__(self):
+        self.calls = []
+        self.routes = {}
+
+    def add(self, method, path, status=200, body=b"{}", headers=None, error=None):
+        self.routes[(method, path)] = (status, body, headers or {"Content-Type": "application/json"}, error)
+
+    def urlopen(self, method, url, body=None, headers=None, **options):
+        self.calls.append(SimpleNamespace(method=method, url=url, body=body, headers=headers))
+        route = self.routes.get((method, url.split("?")[0]))
+        assert route is not None, f"unexpected upstream request {method} {url}"
+        status, data, answer_headers, error = route
+        if error is not None:
+            raise error
+        return urllib3.HTTPResponse(io.BytesIO(data), headers={**answer_headers, "Content-Length": str(len(data))},
+                                    status=status, preload_content=False, decode_content=False)
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +61,18 @@ def app(stores):
     settings = load_settings({"ACCESS_ES_ENDPOINT": ENDPOINT, "ACCESS_ES_SECRET_KEY": "k" * 32,
                               "ACCESS_ES_UPSTREAM_TIMEOUT": "2", "ACCESS_ES_THROTTLE_ACCOUNT": "1000",
                               "ACCESS_ES_THROTTLE_ADDRESS": "1000"})
-    return create_app(settings, signer=unsigned, stores=stores)
+    return create_app(settings, signer=Unsigned(), stores=stores)
 
 
 @pytest.fixture
-def client(app):
+def pool(app):
+    fake = FakePool()
+    app.extensions["access_es.upstream"]._pool = fake
+    return fake
+
+
+@pytest.fixture
+def client(app, pool):
     return app.test_client()
 
 
@@ -55,25 +86,23 @@ def test_health(client):
     assert client.get("/_access-es/health").get_json() == {"service": "access-es", "status": "ok"}
 
 
-@responses.activate
-def test_proxied_request_reaches_the_endpoint_signed(client):
-    responses.add(responses.POST, ENDPOINT + "/logs/_search", json={"hits": {}}, status=200)
+def test_proxied_request_reaches_the_endpoint_signed(client, pool):
+    pool.add("POST", "/logs/_search", body=b'{"hits": {}}')
     login(client, "alice", "alice-password-1")
     r = client.post("/logs/_search?q=a+b", data=b'{"size":1}', content_type="application/json",
                     headers={"kbn-xsrf": "true"})
     assert r.status_code == 200 and r.get_json() == {"hits": {}}
-    sent = responses.calls[0].request
-    assert sent.url == ENDPOINT + "/logs/_search?q=a%20b"
+    sent = pool.calls[0]
+    assert sent.url == "/logs/_search?q=a%20b"
     assert sent.headers["Host"] == "search-demo-abc.us-east-1.es.amazonaws.com"
     assert sent.headers["Authorization"] == "AWS4-HMAC-SHA256 test"
     assert sent.body == b'{"size":1}'
     assert "access_es_session" not in sent.headers.get("Cookie", "")
 
 
-@responses.activate
-def test_upstream_errors_map_to_502_and_504(client):
-    responses.add(responses.GET, ENDPOINT + "/down", body=requests.ConnectionError("connection refused"))
-    responses.add(responses.GET, ENDPOINT + "/slow", body=requests.ReadTimeout("read timed out"))
+def test_upstream_errors_map_to_502_and_504(client, pool):
+    pool.add("GET", "/down", error=urllib3.exceptions.NewConnectionError(None, "connection refused"))
+    pool.add("GET", "/slow", error=urllib3.exceptions.ReadTimeoutError(None, "/slow", "read timed out"))
     login(client, "alice", "alice-password-1")
     r = client.get("/down")
     assert r.status_code == 502 and r.get_json()["error"]["type"] == "upstream_unreachable"
@@ -84,21 +113,18 @@ def test_upstream_errors_map_to_502_and_504(client):
     assert page.status_code == 504 and b"Upstream timed out" in page.data and b"<html" in page.data
 
 
-@responses.activate
-def test_location_is_rewritten_to_the_proxy(client):
-    responses.add(responses.GET, ENDPOINT + "/_dashboards", status=302,
-                  headers={"Location": ENDPOINT + "/_dashboards/app/home"})
+def test_location_is_rewritten_to_the_proxy(client, pool):
+    pool.add("GET", "/_dashboards", status=302, body=b"", headers={"Location": ENDPOINT + "/_dashboards/app/home"})
     login(client, "alice", "alice-password-1")
     r = client.get("/_dashboards")
     assert r.status_code == 302 and r.headers["Location"] == "http://localhost/_dashboards/app/home"
 
 
-def test_readonly_writes_are_refused_before_the_upstream(client):
+def test_readonly_writes_are_refused_before_the_upstream(client, pool):
     login(client, "bob", "bob-password-22")
-    with responses.RequestsMock() as mock:  # any upstream call would fail this test
-        r = client.put("/logs/_doc/1", json={}, headers={"kbn-xsrf": "true"})
-        assert r.status_code == 403 and "readonly" in r.get_json()["error"]["reason"]
-        assert len(mock.calls) == 0
+    r = client.put("/logs/_doc/1", json={}, headers={"kbn-xsrf": "true"})
+    assert r.status_code == 403 and "readonly" in r.get_json()["error"]["reason"]
+    assert pool.calls == []
 
 
 def test_the_session_of_a_changed_password_ends(client, accounts):
@@ -126,10 +152,11 @@ def test_unknown_own_routes_are_404_in_both_faces(client):
 
 
 def test_unexpected_errors_are_500_without_a_trace(app, client):
-    def boom(request):
-        raise ZeroDivisionError("secret detail")
+    class Boom:
+        def sign(self, method, url, host, body):
+            raise ZeroDivisionError("secret detail")
 
-    app.extensions["access_es.upstream"].signer = boom
+    app.extensions["access_es.upstream"].signer = Boom()
     login(client, "alice", "alice-password-1")
     r = client.get("/x")
     assert r.status_code == 500
@@ -137,17 +164,16 @@ def test_unexpected_errors_are_500_without_a_trace(app, client):
     assert "ZeroDivisionError" in body and "secret detail" not in body and "Traceback" not in body
 
 
-def test_basic_credentials_are_verified_once_then_cached(client, monkeypatch):
+def test_basic_credentials_are_verified_once_then_cached(client, pool, monkeypatch):
     import access_es.auth as auth
 
     calls = []
     real = auth.verify_password
     monkeypatch.setattr(auth, "verify_password", lambda h, p: calls.append(1) or real(h, p))
     headers = {"Authorization": "Basic " + __import__("base64").b64encode(b"alice:alice-password-1").decode()}
-    with responses.RequestsMock() as mock:
-        mock.add(responses.GET, ENDPOINT + "/x", json={}, status=200)
-        for _ in range(10):
-            assert client.get("/x", headers=headers).status_code == 200
+    pool.add("GET", "/x")
+    for _ in range(10):
+        assert client.get("/x", headers=headers).status_code == 200
     assert len(calls) == 1
     wrong = {"Authorization": "Basic " + __import__("base64").b64encode(b"alice:wrong-password").decode()}
     for _ in range(3):
@@ -155,14 +181,13 @@ def test_basic_credentials_are_verified_once_then_cached(client, monkeypatch):
     assert len(calls) == 4  # failures are never cached
 
 
-def test_the_basic_cache_holds_no_name_or_password(app, client):
+def test_the_basic_cache_holds_no_name_or_password(app, client, pool):
     import base64
 
     client.get("/_access-es/health")
     headers = {"Authorization": "Basic " + base64.b64encode(b"alice:alice-password-1").decode()}
-    with responses.RequestsMock() as mock:
-        mock.add(responses.GET, ENDPOINT + "/x", json={}, status=200)
-        client.get("/x", headers=headers)
+    pool.add("GET", "/x")
+    client.get("/x", headers=headers)
     entries = app.extensions["access_es.basic_cache"]._entries
     assert entries and not any("alice" in k or "password" in k for k in entries)
 

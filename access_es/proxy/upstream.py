@@ -1,5 +1,5 @@
-"""The transport to the upstream domain: one requests.Session, created once, reused (keep-alive, TLS
-sessions), signing through the Signer it is given. Network failures become named errors here.
+"""The transport to the upstream domain: one urllib3 connection pool, created once, reused (keep-alive,
+TLS sessions), signing through the Signer it is given. Network failures become named errors here.
 """
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterator
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
 
 from ..errors import BadRequest, UpstreamBadAnswer, UpstreamTimeout, UpstreamUnreachable
 from ..signing import Signer
@@ -61,24 +60,28 @@ def clock_offset(headers: list[tuple[str, str]]) -> float | None:
 
 
 class Upstream:
+    """One connection pool to the domain, created once and reused (keep-alive, TLS sessions, and a
+    CA bundle parsed once rather than per connection). urllib3 directly: requests' per-request
+    machinery (merging settings, hooks, cookie jars) cost more CPU than the rest of the proxy."""
+
     def __init__(self, endpoint: str, host: str, signer: Signer, timeout: float, pool_size: int = 32):
         self.endpoint = endpoint
         self.host = host
         self.timeout = timeout
         self.signer = signer
-        session = requests.Session()
-        # No default headers (requests would add Accept-Encoding and User-Agent of its own), no
-        # per-request environment lookups (netrc, proxies: slow, and the wrong place to decide).
-        session.headers.clear()
-        session.trust_env = False
-        session.proxies = requests.utils.get_environ_proxies(endpoint)
-        session.verify = (
-            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("AWS_CA_BUNDLE") or True
-        )
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        self.session = session
+        self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
+        options = {"maxsize": pool_size, "block": False, "retries": False}
+        if endpoint.startswith("https:"):
+            options["ssl_context"] = _tls_context()
+        proxy = _environ_proxy(endpoint)
+        if proxy:
+            # An outbound proxy from HTTPS_PROXY/HTTP_PROXY (NO_PROXY honoured), as requests did.
+            manager = urllib3.ProxyManager(proxy, num_pools=1, **options)
+            self._pool = manager.connection_from_url(endpoint)
+            self._absolute_target = not endpoint.startswith("https:")  # plain http goes through as a forward
+        else:
+            self._pool = urllib3.connection_from_url(endpoint, **options)
+            self._absolute_target = False
 
     def send(self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes, *,
              repeatable: bool = True) -> UpstreamResponse:
@@ -108,76 +111,107 @@ class Upstream:
 
     def _send_once(self, method: str, path: str, query: str, headers: list[tuple[str, str]],
                    body: bytes) -> UpstreamResponse:
-        url = self.endpoint + path + ("?" + query if query else "")
-        out_headers = {}
-        for name, value in headers:
-            # WSGI already joined repeated request headers with ", "; keep the first spelling.
-            key = next((k for k in out_headers if k.lower() == name.lower()), name)
-            out_headers[key] = f"{out_headers[key]}, {value}" if key in out_headers else value
+        target = path + ("?" + query if query else "")
+        url = self.endpoint + target
+        out_headers = merged_headers(headers)
         out_headers["Host"] = self.host
+        out_headers.update(self.signer.sign(method, url, self.host, body))
         started = time.monotonic()
         try:
-            resp = self.session.request(
-                method,
-                url,
-                data=body if body else None,
-                headers=out_headers,
-                auth=self.signer,
-                allow_redirects=False,
-                stream=True,
-                timeout=(self.timeout, self.timeout),
+            resp = self._pool.urlopen(
+                method, url if self._absolute_target else target, body=body or None, headers=out_headers,
+                retries=False, redirect=False, assert_same_host=False, timeout=self._timeout,
+                preload_content=False, decode_content=False,
             )
-        except requests.exceptions.Timeout as e:
+        except urllib3.exceptions.NewConnectionError as e:
+            # refused, DNS: said before the timeout clause, as urllib3 files these under ConnectTimeoutError
+            raise UpstreamUnreachable(f"cannot reach the upstream: {_short(e)}") from e
+        except (urllib3.exceptions.TimeoutError, TimeoutError) as e:  # connecting, or waiting for headers
             raise UpstreamTimeout(
                 f"the upstream did not answer within {self.timeout:g} s",
                 hint="narrow the query or its time range, or use async search (_async_search) "
                 "for long-running searches",
             ) from e
-        except requests.exceptions.InvalidHeader as e:
-            # e.g. a value starting with a non-ASCII space (0xA0): nothing was sent
+        except ValueError as e:
+            # http.client refuses a header it cannot send (a control character in it): nothing was sent
             raise BadRequest(f"a request header cannot be forwarded: {_short(e)}") from e
-        except requests.exceptions.RequestException as e:
+        except (urllib3.exceptions.HTTPError, OSError) as e:
             raise UpstreamUnreachable(f"cannot reach the upstream: {_short(e)}") from e
-        if 100 <= resp.status_code < 200 and resp.status_code != 101:
+        if 100 <= resp.status < 200 and resp.status != 101:
             # http.client skips only 100 Continue; a 102/103 here would hide the real answer.
             resp.close()
-            raise UpstreamBadAnswer(f"the upstream sent an interim {resp.status_code} answer this proxy "
+            raise UpstreamBadAnswer(f"the upstream sent an interim {resp.status} answer this proxy "
                                     "cannot relay")
-        raw = resp.raw
-        headers_out = list(raw.headers.items())
+        headers_out = list(resp.headers.items())
         length = resp.headers.get("Content-Length")
-        small = method == "HEAD" or resp.status_code in (204, 304) or (
+        small = method == "HEAD" or resp.status in (204, 304) or (
             length is not None and length.isdigit() and int(length) <= BUFFER_LIMIT
         )
         if small:
             try:
-                body_bytes = b"" if method == "HEAD" else raw.read(decode_content=False)
+                body_bytes = b"" if method == "HEAD" else resp.read(decode_content=False)
             except Exception as e:  # urllib3's ReadTimeoutError, ProtocolError, ...
                 resp.close()
-                if "timed out" in str(e).lower():
+                if isinstance(e, (urllib3.exceptions.TimeoutError, TimeoutError)) or "timed out" in str(e).lower():
                     raise UpstreamTimeout(
                         f"the upstream stopped sending within {self.timeout:g} s"
                     ) from e
                 raise UpstreamBadAnswer(f"the upstream's answer broke off: {_short(e)}") from e
-            raw.release_conn()  # fully read: the connection goes back to the pool for reuse
-            return UpstreamResponse(resp.status_code, resp.reason or "", headers_out, body_bytes, None,
+            resp.release_conn()  # fully read: the connection goes back to the pool for reuse
+            return UpstreamResponse(resp.status, resp.reason or "", headers_out, body_bytes, None,
                                     (time.monotonic() - started) * 1000)
-        return UpstreamResponse(resp.status_code, resp.reason or "", headers_out, None, _relay(resp),
+        return UpstreamResponse(resp.status, resp.reason or "", headers_out, None, _relay(resp),
                                 (time.monotonic() - started) * 1000)
 
 
-def _relay(resp: requests.Response) -> Iterator[bytes]:
+def merged_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """One value per name (the first spelling of the name kept), repeated names joined with ", ":
+    WSGI already joined most repeated request headers that way."""
+    out: dict[str, str] = {}
+    spelling: dict[str, str] = {}
+    for name, value in headers:
+        key = spelling.setdefault(name.lower(), name)
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
+def _tls_context():
+    """Verification against REQUESTS_CA_BUNDLE / AWS_CA_BUNDLE when set, else certifi's public CAs
+    (what requests used), loaded once for every connection of the pool."""
+    import ssl
+
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("AWS_CA_BUNDLE")
+    if not bundle:
+        import certifi
+
+        bundle = certifi.where()
+    return ssl.create_default_context(cafile=bundle)
+
+
+def _environ_proxy(endpoint: str) -> str | None:
+    from urllib.parse import urlsplit
+    from urllib.request import getproxies, proxy_bypass
+
+    parts = urlsplit(endpoint)
+    proxies = getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
+
+
+def _relay(resp) -> Iterator[bytes]:
     """The upstream's raw bytes (still compressed if they were), released when done or abandoned.
 
     A failure mid-body propagates: the server then cuts the connection, which the client sees as
     an incomplete answer (short of Content-Length, or no final chunk), never as a complete one.
     """
     try:
-        yield from resp.raw.stream(CHUNK, decode_content=False)
+        yield from resp.stream(CHUNK, decode_content=False)
     except BaseException:
         resp.close()  # half-read: this connection cannot be reused
         raise
-    resp.raw.release_conn()
+    resp.release_conn()
 
 
 def _short(e: Exception) -> str:
