@@ -92,11 +92,12 @@ def proxy(_: str):
     g.upstream_ms = answer.elapsed_ms
 
     headers = client_headers(answer.headers)
-    proxy_root = request.host_url.rstrip("/") + request.script_root
-    headers = [
-        (n, rewrite_location(v, settings.endpoint, proxy_root) if n.lower() == "location" else v)
-        for n, v in headers
-    ]
+    if any(n.lower() == "location" for n, _ in headers):
+        proxy_root = request.host_url.rstrip("/") + request.script_root
+        headers = [
+            (n, rewrite_location(v, settings.endpoint, proxy_root) if n.lower() == "location" else v)
+            for n, v in headers
+        ]
     body_out = answer.body if answer.body is not None else answer.stream
     response = RelayedResponse(body_out, status=f"{answer.status} {answer.reason}".strip(),
                                direct_passthrough=True)
