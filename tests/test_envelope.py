@@ -4,8 +4,10 @@ import gzip
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from access_es.overflow.envelope import EnvelopeRule, envelope_size, is_base64, smallest_envelope
+from access_es.overflow.envelope import EnvelopeRule, envelope_size, fits, is_base64, smallest_envelope
 
 from .zappa_harness import handler_for, payload_size, rest_event
 
@@ -74,3 +76,18 @@ def test_without_zappas_cookie_copies_the_count_is_exact_too():
     result = handler_for(wsgi).handler(rest_event("GET", "/x"), None)
     assert result["multiValueHeaders"]["Set-Cookie"] == ["a=1", "b=2"]
     assert envelope_size(200, headers, body, EnvelopeRule()) == payload_size(result)
+
+
+@given(body=st.one_of(st.binary(max_size=300), st.text(max_size=100).map(lambda t: t.encode("utf-8")),
+                      st.sampled_from([b"\x00" * 50, b'"' * 80, "\u2603".encode() * 40, "\U0001F600".encode() * 30])),
+       content_type=st.sampled_from(["application/json", "text/plain; charset=utf-8", "application/octet-stream"]),
+       ensure_ascii=st.booleans(), slack=st.integers(min_value=-200, max_value=1200))
+def test_fits_agrees_with_the_exact_size(body, content_type, ensure_ascii, slack):
+    """The shortcut (a text body whose worst-case escaping fits is not escaped) never changes the
+    answer: limits around the exact size, worst cases (control characters, quotes, astral
+    characters) included."""
+    rule = EnvelopeRule(ensure_ascii=ensure_ascii)
+    headers = [("Content-Type", content_type)]
+    exact = envelope_size(200, headers, body, rule)
+    limit = (exact or 500) + slack
+    assert fits(200, headers, body, rule, limit) == (exact is not None and exact <= limit)

@@ -95,6 +95,28 @@ def envelope_size(status: int, headers: list[tuple[str, str]], body: bytes, rule
     return frame + len(_dumps(text, rule))
 
 
+# The most JSON bytes one byte of UTF-8 text can become: a control character is one byte and a
+# six-byte \\u00XX escape (a quote or backslash only doubles; a multi-byte character's escapes are
+# at most two JSON bytes per UTF-8 byte before Python 3.12, and itself after).
+_MOST_JSON_BYTES_PER_BYTE = 6
+
+
+def fits(status: int, headers: list[tuple[str, str]], body: bytes, rule: EnvelopeRule, limit: int) -> bool:
+    """envelope_size(...) is not None and <= limit, without escaping the whole body when even its
+    worst case fits: a text body up to about a sixth of the limit is only checked for UTF-8."""
+    base64 = is_base64(status, headers, rule)
+    if body and not base64:
+        frame = _frame(status, headers, rule, True, False)
+        if frame + 2 + _MOST_JSON_BYTES_PER_BYTE * len(body) <= limit:
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:
+                return False  # Zappa could not encode it at all
+            return True
+    size = envelope_size(status, headers, body, rule)
+    return size is not None and size <= limit
+
+
 def smallest_envelope(status: int, headers: list[tuple[str, str]], body_length: int, rule: EnvelopeRule) -> int:
     """A size the envelope cannot be under for a body of this length, known without the body:
     exact for base64 bodies; for text, every byte costs at least one byte of JSON."""

@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 
 from ..errors import ProxyError, wsgi_error
 from ..memory import release_free_memory
-from .envelope import LAMBDA_LIMIT, EnvelopeRule, envelope_size, smallest_envelope
+from .envelope import LAMBDA_LIMIT, EnvelopeRule, fits, smallest_envelope
 from .store import OverflowFailed, OverflowStore
 
 log = logging.getLogger("access_es.overflow")
@@ -96,9 +96,8 @@ class OverflowMiddleware:
         held, done = _hold(first, iterator, p.limit)
         if not done:  # more raw bytes than the limit: the envelope can only be larger
             return held, iterator, True
-        size = envelope_size(code, headers, b"".join(held), p.rule)
-        # None: a text answer that is not UTF-8, which Zappa cannot encode at all
-        return held, iterator, size is None or size > p.limit
+        # not fitting includes a text answer that is not UTF-8, which Zappa cannot encode at all
+        return held, iterator, not fits(code, headers, b"".join(held), p.rule, p.limit)
 
     # -- answering ---------------------------------------------------------------------------------
     def _overflow(self, environ, start_response, code, headers, held, rest):
