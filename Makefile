@@ -15,6 +15,12 @@ $(STAMP): setup.py
 
 install: $(STAMP)
 
+# The benches' extra (matplotlib, for the chart) on top of the test tools they share.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) setup.py
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
 # Debian's Chromium and ChromeDriver for the end-to-end browser test; where they cannot be installed
 # (no apt-get, not root) the test is skipped and says why.
 browser:
@@ -38,7 +44,7 @@ bench-tools:
 	fi
 
 # Benchmarks: figures go to bench/results/. (The full bench of issue 7 is still being built.)
-bench: install bench-tools
+bench: $(BENCH_STAMP) bench-tools
 	-$(PY) bench/proxy_bench.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/overflow_memory.py --sizes 10,100,512,1024
