@@ -5,6 +5,7 @@ the test admin, and the SigV4-verifying stand-in domain; everything stops when t
 """
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -54,6 +55,11 @@ class Bed:
         self.standin = StandIn({ACCESS_KEY: Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)}, region=REGION).start()
         return self
 
+    @property
+    def s3_pid(self) -> int:
+        """The local S3's process (moto_server), for its CPU and memory."""
+        return self._moto.pid
+
     def proxy_env(self, **extra: str) -> dict[str, str]:
         """Settings for `access-es serve` in front of this bed, overflow to its S3 included."""
         return {"ACCESS_ES_OVERFLOW_BUCKET": OVERFLOW_BUCKET, "AWS_ENDPOINT_URL_S3": self.moto_url, **extra}
@@ -75,6 +81,12 @@ def write_results(out: str, lines: list[str]) -> None:
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(text)
     print(text)
+
+
+def write_figures(out: str, figures: dict) -> None:
+    """A bench's figures as JSON beside its Markdown (bench/report.py reads them: targets, chart)."""
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(figures, indent=1) + "\n")
 
 
 # ---- a server's process tree ---------------------------------------------------------------------
