@@ -47,7 +47,7 @@ bench-tools:
 bench: $(BENCH_STAMP) bench-tools
 	-$(PY) bench/proxy_bench.py
 	$(PY) bench/cold_start.py
-	$(PY) bench/overflow_memory.py --sizes 10,100,512,1024
+	$(PY) bench/large_answers.py
 	$(PY) bench/soak.py --minutes 4
 
 clean:
