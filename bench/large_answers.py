@@ -8,12 +8,16 @@ and answers 303 to a presigned URL, which the client follows to download the who
 - The upstream stand-in runs in a process of its own (bench/large_upstream.py; SigV4-verifying,
   JSON text answers, chunked by default, so the proxy cannot decide from a length) and the
   baseline fetches from it directly, signing like the proxy does.
-- Each size gets a fresh `access-es serve`, warmed by a small answer, a 1 MiB one and one overflow
+- For the overflow sizes a second baseline, the floor this S3 sets: the proxy's own store code puts
+  the same bytes from the bench process, and the bench downloads them (moto_server is slow: most
+  of an overflow's time is its).
+- Each size gets a fresh `access-es serve`, warmed by a small answer, two of 1 MiB and one overflow
   (the S3 client is made on the first), so one size's leftovers do not count against the next.
-- Memory: the resident size of the serve process tree (a uWSGI master's workers count too),
-  sampled every 10 ms, peak above the warmed idle size; the same for the upstream's process, the
-  no-proxy baseline of what serving the answer costs in Python.
-- CPU: utime+stime of the tree over all the runs of a size, per request.
+- Memory: the resident size of each process tree (a uWSGI master's workers count too), sampled
+  every 10 ms, above its idle size: the peak during the first run alone (what one answer takes),
+  the peak over all runs (each server thread keeps some memory, so it grows with the runs) and what
+  is left once they are over. The upstream's own is the no-proxy baseline.
+- CPU: utime+stime of each tree over all the runs of a size, per request.
 
     python bench/large_answers.py [--framing chunked|length] [--out bench/results/large_answers.md]
 
