@@ -50,7 +50,9 @@ BENCHES := "proxy_bench.py" "cold_start.py" "large_answers.py" "soak.py --minute
 bench: $(BENCH_STAMP) bench-tools
 	@failed=""; \
 	for b in $(BENCHES); do \
-	  echo "== bench/$$b"; $(PY) bench/$$b || failed="$$failed $$b;"; \
+	  echo "== bench/$$b"; started=$$(date +%s); \
+	  $(PY) bench/$$b || failed="$$failed $$b;"; \
+	  echo "== bench/$$b: $$(( $$(date +%s) - started )) s"; \
 	done; \
 	echo "== bench/report.py: bench/results/latest.md and latest.png"; \
 	$(PY) bench/report.py >/dev/null || failed="$$failed report.py;"; \
