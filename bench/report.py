@@ -208,6 +208,18 @@ def chart(large: dict, out: Path) -> None:
 
 # ---- the document -------------------------------------------------------------------------------
 
+def machine_load() -> str:
+    """The load averages as the report is written: the 5- and 15-minute figures span the benches, and
+    above the CPU count other work was sharing the machine (slower, noisier figures)."""
+    import os
+
+    one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
+    cpus = os.cpu_count() or 1
+    busy = " (above the CPU count: other work shared the machine, so figures are slower and noisier than " \
+           "on an idle one)" if float(five) > cpus else ""
+    return f"Load average at the end (1, 5, 15 minutes): {one}, {five}, {fifteen} on {cpus} CPUs{busy}."
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", default=str(REPO / "bench" / "results"))
@@ -219,7 +231,8 @@ def main() -> int:
 
     lines = [heading("access-es bench"), "",
              "Everything `make bench` measured, in one document: each bench's baseline is measured in the same "
-             "run, so ratios compare like with like. Written by `bench/report.py` from `bench/results/`.", ""]
+             "run, so ratios compare like with like. Written by `bench/report.py` from `bench/results/`.", "",
+             machine_load(), ""]
     lines += targets_section(figures) + [""]
     if figures["large_answers"]:
         chart(figures["large_answers"], results / "latest.png")
