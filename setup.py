@@ -49,6 +49,8 @@ setup(
             "setuptools>=68",
             "wheel",
         ],
+        # `make bench`: the chart of bench/results/latest.png
+        "bench": ["matplotlib>=3.8,<4"],
     },
     entry_points={"console_scripts": ["access-es = access_es.cli:main"]},
 )

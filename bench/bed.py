@@ -5,10 +5,13 @@ the test admin, and the SigV4-verifying stand-in domain; everything stops when t
 """
 from __future__ import annotations
 
+import json
+import os
 import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,6 +55,11 @@ class Bed:
         self.standin = StandIn({ACCESS_KEY: Credentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)}, region=REGION).start()
         return self
 
+    @property
+    def s3_pid(self) -> int:
+        """The local S3's process (moto_server), for its CPU and memory."""
+        return self._moto.pid
+
     def proxy_env(self, **extra: str) -> dict[str, str]:
         """Settings for `access-es serve` in front of this bed, overflow to its S3 included."""
         return {"ACCESS_ES_OVERFLOW_BUCKET": OVERFLOW_BUCKET, "AWS_ENDPOINT_URL_S3": self.moto_url, **extra}
@@ -73,3 +81,99 @@ def write_results(out: str, lines: list[str]) -> None:
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(text)
     print(text)
+
+
+def write_figures(out: str, figures: dict) -> None:
+    """A bench's figures as JSON beside its Markdown (bench/report.py reads them: targets, chart)."""
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(figures, indent=1) + "\n")
+
+
+# ---- a server's process tree ---------------------------------------------------------------------
+# `access-es serve` may run as one process (waitress) or as a master whose workers are children
+# (uWSGI), so memory and CPU are counted over the process and all its descendants.
+
+_PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name (which may hold spaces and parentheses): field 0 is
+    the state, 1 the parent's pid, 11/12 utime/stime, 13/14 the reaped children's."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def tree_pids(root: int) -> list[int]:
+    """The process and its living descendants, found through every process's parent link (this
+    kernel has no /proc/PID/task/TID/children)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                children.setdefault(int(_stat_fields(int(entry))[1]), []).append(int(entry))
+            except (OSError, IndexError):  # gone while we looked
+                pass
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE_KIB
+    except (OSError, IndexError):
+        return 0
+
+
+def tree_rss_kib(root: int, pids: list[int] | None = None) -> int:
+    """Resident memory of the tree: the sum of each process's RSS. Pages that forked workers still
+    share with their master count once per process, so the absolute figure overstates a forking
+    server; differences (peak above idle) are what the benches report."""
+    return sum(_rss_kib(pid) for pid in (pids if pids is not None else tree_pids(root)))
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """utime+stime of the tree, with the time of children already exited and reaped (a recycled
+    worker's CPU moves into its parent's cutime/cstime, so the total does not drop)."""
+    ticks = 0
+    for pid in tree_pids(root):
+        try:
+            fields = _stat_fields(pid)
+        except OSError:
+            continue
+        ticks += sum(int(fields[i]) for i in (11, 12, 13, 14))
+    return ticks / _TICKS
+
+
+class PeakRss:
+    """`with PeakRss(pid) as peak:` samples the tree's RSS every 10 ms; `peak.kib` is the highest.
+
+    Finding the tree walks all of /proc (about 2 ms), so membership is refreshed every 100 ms and
+    only the RSS of the known processes is read at each sample."""
+
+    def __init__(self, root: int, period: float = 0.01, refresh: float = 0.1):
+        self.root, self.period, self.refresh = root, period, refresh
+        self.kib = 0
+        self._done = threading.Event()
+
+    def _run(self) -> None:
+        pids, found_at = tree_pids(self.root), time.monotonic()
+        while not self._done.is_set():
+            if time.monotonic() - found_at > self.refresh:
+                pids, found_at = tree_pids(self.root), time.monotonic()
+            self.kib = max(self.kib, tree_rss_kib(self.root, pids))
+            self._done.wait(self.period)
+
+    def __enter__(self) -> "PeakRss":
+        self.kib = tree_rss_kib(self.root)
+        self._thread = threading.Thread(target=self._run, name="peak-rss", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+        self.kib = max(self.kib, tree_rss_kib(self.root))

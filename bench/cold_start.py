@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bed import REPO, heading, write_results  # bench/ is on sys.path when run as a script
+from bed import REPO, heading, write_figures, write_results  # bench/ is on sys.path when run as a script
 
 TIMED = """
 import time
@@ -53,6 +53,10 @@ def main() -> int:
              "started.", "", "| what | ms | ratio to import flask |", "|---|---|---|"]
     lines += [f"| {name} | {ms:.1f} | {ms / flask_ms:.2f}x |" for name, ms in rows]
     write_results(args.out, lines)
+    write_figures(str(Path(args.out).with_suffix(".json")), {
+        "heading": lines[0], "runs": args.runs,
+        "rows": [{"name": name, "median_ms": ms, "ratio_to_flask": ms / flask_ms} for name, ms in rows],
+        "app_ms": rows[1][1]})
     return 0
 
 

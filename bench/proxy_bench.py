@@ -9,8 +9,9 @@ the same run, written to bench/results/proxy.md.
 
     python bench/proxy_bench.py [--seconds 10] [--connections 8]     (BENCH_THREADS=N: waitress threads)
 
-This is the first part of issue 7's bench: small answers, http and https, session-cookie and Basic
-clients. Large answers, profiles and the chart are still to come.
+Small answers, http and https, session-cookie and Basic clients; large answers are
+bench/large_answers.py's, and bench/report.py puts both (and the targets) into one document.
+Figures also go to proxy.json beside the Markdown, for the report.
 """
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ from pathlib import Path
 
 import requests
 
-from bed import PASSWORDS, REPO, heading, write_results  # bench/ is on sys.path when run as a script
+from bed import (  # bench/ is on sys.path when run as a script
+    PASSWORDS, REPO, heading, tree_cpu_seconds, write_figures, write_results,
+)
 from tests.conftest import APP_SECRET, aws_env, free_port, stop_proxy, RunningProxy, VENV_BIN  # noqa: E402
 
 SMALL = b'{"took":1,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},' \
@@ -75,11 +78,6 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> di
     errors = sum(int(x) for x in re.findall(r"(?:Non-2xx or 3xx responses|connect|read|write|timeout) (\d+)", out))
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50"), "p99": ms("99"),
             "requests": requests_done, "errors": errors}
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_serve(tmp: Path, endpoint: str, users: Path, extra_env: dict) -> RunningProxy:
@@ -150,20 +148,22 @@ def main() -> int:
         for proxy in serves:  # warm: pools, TLS sessions, the Basic cache
             for _ in range(20):
                 requests.get(proxy.url + "/_search", headers=basic)
-        cases = [
-            ("direct to nginx, http", f"{http_up}/_search", {}, None),
-            ("nginx proxy_pass (no signing, no auth)", f"http://127.0.0.1:{ports['proxy_port']}/_search", {}, None),
-            ("access-es, http upstream, Basic", f"{http_proxy.url}/_search", basic, http_proxy),
-            ("access-es, http upstream, session cookie", f"{http_proxy.url}/_search",
+        cases = [  # (id for the report's targets, name, url, headers, proxy)
+            ("direct", "direct to nginx, http", f"{http_up}/_search", {}, None),
+            ("nginx_proxy", "nginx proxy_pass (no signing, no auth)",
+             f"http://127.0.0.1:{ports['proxy_port']}/_search", {}, None),
+            ("http_basic", "access-es, http upstream, Basic", f"{http_proxy.url}/_search", basic, http_proxy),
+            ("http_session", "access-es, http upstream, session cookie", f"{http_proxy.url}/_search",
              {**cookie, "Accept": "application/json"}, http_proxy),
-            ("access-es, https upstream, Basic", f"{https_proxy.url}/_search", basic, https_proxy),
+            ("https_basic", "access-es, https upstream, Basic", f"{https_proxy.url}/_search", basic, https_proxy),
         ]
-        for name, url, headers, proxy in cases:
-            before = cpu_seconds(proxy.process.pid) if proxy else 0.0
+        for case_id, name, url, headers, proxy in cases:
+            # the serve process and its descendants (a master's workers, if it forks them)
+            before = tree_cpu_seconds(proxy.process.pid) if proxy else 0.0
             result = wrk(url, args.seconds, args.connections, headers)
-            cpu = (cpu_seconds(proxy.process.pid) - before) if proxy else None
+            cpu = (tree_cpu_seconds(proxy.process.pid) - before) if proxy else None
             result["cpu_ms"] = cpu * 1000 / result["requests"] if cpu is not None and result["requests"] else None
-            rows.append((name, result))
+            rows.append((name, {"id": case_id, "access_es": proxy is not None, **result}))
     finally:
         for proxy in serves:
             stop_proxy(proxy)
@@ -172,8 +172,8 @@ def main() -> int:
     direct = rows[0][1]
     lines = [heading("Proxy throughput, small answers"), "",
              f"wrk -t2 -c{args.connections} -d{args.seconds}s over loopback; a {len(SMALL)}-byte JSON answer from "
-             "nginx. `access-es serve` (waitress, 16 threads) signs each request with SigV4; CPU is the proxy "
-             "process's utime+stime per request.", "",
+             "nginx. `access-es serve` (waitress, 16 threads) signs each request with SigV4; CPU is the utime+stime "
+             "of the proxy's process tree (it and its descendants) per request.", "",
              "| path | req/s | ratio to direct | p50 ms | p99 ms | p50 added over direct, ms | proxy CPU ms/req | errors |",
              "|---|---|---|---|---|---|---|---|"]
     for name, r in rows:
@@ -181,6 +181,9 @@ def main() -> int:
         lines.append(f"| {name} | {r['rps']:,.0f} | {r['rps'] / direct['rps']:.3f}x | {r['p50']:.2f} | {r['p99']:.2f} "
                      f"| {r['p50'] - direct['p50']:.2f} | {cpu} | {r['errors']} |")
     write_results(args.out, lines)
+    write_figures(str(Path(args.out).with_suffix(".json")), {
+        "heading": lines[0], "seconds": args.seconds, "connections": args.connections,
+        "rows": [{"name": name, "p50_added_ms": r["p50"] - direct["p50"], **r} for name, r in rows]})
     return 0
 
 
