@@ -24,6 +24,7 @@ def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
     from .settings import load_settings
     from .signing import AWS4Signer
     from .lambda_adapter import LambdaAdapter
+    from .memory import ReleaseAfterLargeAnswers
     from .overflow import overflow_policy
     from .overflow.middleware import OverflowMiddleware
     from .stores import open_stores
@@ -61,7 +62,8 @@ def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
                                 x_host=0, x_port=0, x_prefix=0)
     logs.init_app(app)
     web.init_app(app)
-    app.wsgi_app = logs.RequestLog(OverflowMiddleware(LambdaAdapter(app.wsgi_app), overflow_policy(settings)))
+    app.wsgi_app = logs.RequestLog(ReleaseAfterLargeAnswers(
+        OverflowMiddleware(LambdaAdapter(app.wsgi_app), overflow_policy(settings))))
     app.register_blueprint(pages.bp)
     app.register_blueprint(proxy_views.bp)
     return app

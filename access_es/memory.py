@@ -25,3 +25,39 @@ def release_free_memory() -> None:
     trim = _trim()
     if trim is not None:
         trim(0)
+
+
+LARGE_ANSWER = 512 * 1024  # bytes; below this the freed buffers are few and reused at once
+
+
+class ReleaseAfterLargeAnswers:
+    """WSGI middleware: once an answer of LARGE_ANSWER bytes or more has been sent, hand the freed
+    buffers back to the system. Each server thread that relays a large answer otherwise keeps its
+    own arena's worth of freed memory: 100 answers of 1 MiB left about 100 MiB resident with 16
+    threads. (The overflow path trims after each upload itself.)"""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        return _Watched(self.app(environ, start_response))
+
+
+class _Watched:
+    def __init__(self, body):
+        self.body = body
+        self.sent = 0
+
+    def __iter__(self):
+        for chunk in self.body:
+            self.sent += len(chunk)
+            yield chunk
+
+    def close(self):
+        try:
+            close = getattr(self.body, "close", None)
+            if close:
+                close()
+        finally:
+            if self.sent >= LARGE_ANSWER:
+                release_free_memory()

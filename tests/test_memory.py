@@ -1,0 +1,43 @@
+"""Freed memory goes back to the system after a large answer (see access_es/memory.py)."""
+from access_es import memory
+
+
+def serve(app, path="/"):
+    statuses = []
+    body = app({"PATH_INFO": path}, lambda s, h, e=None: statuses.append(s))
+    try:
+        data = b"".join(body)
+    finally:
+        body.close()
+    return statuses[0], data
+
+
+def test_trims_after_a_large_answer_only_and_passes_the_body_unchanged(monkeypatch):
+    trims, closed = [], []
+
+    class Body:
+        def __init__(self, chunks):
+            self.chunks = chunks
+
+        def __iter__(self):
+            return iter(self.chunks)
+
+        def close(self):
+            closed.append(True)
+
+    def inner(environ, start_response):
+        start_response("200 OK", [])
+        size = int(environ["PATH_INFO"].strip("/"))
+        return Body([b"x" * (size // 2), b"y" * (size - size // 2)])
+
+    monkeypatch.setattr(memory, "release_free_memory", lambda: trims.append(True))
+    app = memory.ReleaseAfterLargeAnswers(inner)
+    assert serve(app, f"/{memory.LARGE_ANSWER - 1}")[1] == b"x" * ((memory.LARGE_ANSWER - 1) // 2) + \
+        b"y" * (memory.LARGE_ANSWER - 1 - (memory.LARGE_ANSWER - 1) // 2)
+    assert trims == [] and closed == [True]
+    assert len(serve(app, f"/{memory.LARGE_ANSWER}")[1]) == memory.LARGE_ANSWER
+    assert trims == [True] and closed == [True, True]
+
+
+def test_release_free_memory_runs_here():
+    memory.release_free_memory()  # glibc's malloc_trim, or nothing where there is none
