@@ -91,3 +91,12 @@ def test_fits_agrees_with_the_exact_size(body, content_type, ensure_ascii, slack
     exact = envelope_size(200, headers, body, rule)
     limit = (exact or 500) + slack
     assert fits(200, headers, body, rule, limit) == (exact is not None and exact <= limit)
+
+
+@given(text=st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=200)
+       | st.text(alphabet='a"\\\n\t\b\f\r\x00\x01\x1f\x7f ~', max_size=200),
+       ensure_ascii=st.booleans())
+def test_the_ascii_count_equals_jsons_own_escaping(text, ensure_ascii):
+    from access_es.overflow.envelope import _ascii_json_size
+
+    assert _ascii_json_size(text.encode(), ensure_ascii) == len(json.dumps(text, ensure_ascii=ensure_ascii)) - 2
