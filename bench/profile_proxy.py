@@ -70,6 +70,26 @@ def session_cookie(app) -> dict[str, str]:
     return {"Cookie": f"access_es_session={cookie.value}", "Accept": "application/json"}
 
 
+PARTS = [  # (where the code lives, what it is), first match wins
+    ("access_es/", "access-es itself"),
+    ("botocore/", "SigV4 signing (botocore)"),
+    ("urllib3/", "upstream HTTP (urllib3, http.client, email header parsing)"),
+    ("http/client.py", "upstream HTTP (urllib3, http.client, email header parsing)"),
+    ("email/", "upstream HTTP (urllib3, http.client, email header parsing)"),
+    ("flask", "Flask, Flask-Login, Werkzeug"),
+    ("werkzeug/", "Flask, Flask-Login, Werkzeug"),
+    ("itsdangerous/", "Flask, Flask-Login, Werkzeug"),
+]
+
+
+def component(filename: str, name: str) -> str:
+    if filename == "~":
+        if "socket" in name:
+            return "socket system calls (send to and receive from the upstream)"
+        return "Python built-ins (str, dict, isinstance...)"
+    return next((part for where, part in PARTS if where in filename), "other standard library")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--upstream", required=True)
@@ -106,11 +126,18 @@ def main() -> int:
     total = sum(v[2] for v in stats.stats.values())  # own time of every function
     rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:args.top]
 
+    by_part: dict[str, float] = {}
+    for (filename, _, name), (_, _, tt, _, _) in stats.stats.items():
+        part = component(filename, name)
+        by_part[part] = by_part.get(part, 0.0) + tt
     lines = [heading(f"Where the CPU goes: a small answer, {args.auth} auth, in-process"), "",
              f"The WSGI app called directly (no server) {args.requests} times against {args.upstream}; "
-             f"**{cpu_ms:.3f} ms CPU per request** without the profiler. Own time per function under cProfile "
-             "(which inflates small functions), as a share of the profiled total.", "",
-             "| function | calls/request | own time share | cumulative share |", "|---|---|---|---|"]
+             f"**{cpu_ms:.3f} ms CPU per request** without the profiler. Shares of the own time under cProfile "
+             "(which inflates small functions), by part, then the most expensive functions.", "",
+             "| part | share | about, ms per request |", "|---|---|---|"]
+    for part, tt in sorted(by_part.items(), key=lambda kv: kv[1], reverse=True):
+        lines.append(f"| {part} | {tt / total:.1%} | {cpu_ms * tt / total:.3f} |")
+    lines += ["", "| function | calls/request | own time share | cumulative share |", "|---|---|---|---|"]
     for (filename, line, name), (cc, nc, tt, ct, _) in rows:
         where = filename.replace(str(REPO) + "/", "").split("site-packages/")[-1]
         lines.append(f"| `{name}` ({where}:{line}) | {nc / args.requests:.1f} | {tt / total:.1%} | {ct / total:.1%} |")

@@ -164,6 +164,9 @@ def main() -> int:
             cpu = (tree_cpu_seconds(proxy.process.pid) - before) if proxy else None
             result["cpu_ms"] = cpu * 1000 / result["requests"] if cpu is not None and result["requests"] else None
             rows.append((name, {"id": case_id, "access_es": proxy is not None, **result}))
+        # where the proxy's CPU goes: the app in a process of its own (no server), against the same nginx
+        subprocess.run([sys.executable, str(REPO / "bench" / "profile_proxy.py"), "--upstream", http_up,
+                        "--out", str(Path(args.out).with_name("profile.md"))], check=True)
     finally:
         for proxy in serves:
             stop_proxy(proxy)

@@ -27,6 +27,7 @@ MIB = 1024 * 1024
 LAMBDA_LIMIT = 6_291_556  # bytes of response envelope (access_es/overflow/envelope.py)
 SECTIONS = [  # (results file stem, what it is)
     ("proxy", "small answers"),
+    ("profile", "where the CPU goes"),
     ("large_answers", "large answers"),
     ("cold_start", "cold start"),
     ("soak", "soak"),
