@@ -20,3 +20,4 @@ def _announce() -> None:
 
 
 uwsgi.post_fork_hook = _announce
+uwsgi.after_req_hook = application.after_request

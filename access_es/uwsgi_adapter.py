@@ -14,6 +14,8 @@ Measured against uWSGI 2.0.30 (tests/test_serve_uwsgi.py, over loopback):
   the body, e.g. a 401), through `uwsgi.send`.
 - Keep-alive requests after the first on a connection get REMOTE_ADDR `0.0.0.0` (the address is
   only filled in by accept()): we ask the socket.
+- PATH_INFO has its dot segments resolved, so `/..` leaves it empty (Flask would redirect): it is
+  `/` then. (The proxied path is taken from the raw REQUEST_URI, with our own rules: proxy/request.py.)
 - X-Forwarded-Proto / X-Forwarded-SSL set wsgi.url_scheme, whoever sent them. The scheme is reset
   to http (the socket is plain HTTP); the app's ProxyFix reads X-Forwarded-Proto when
   ACCESS_ES_TRUST_PROXY says to. Without it, X-Forwarded-* and Forwarded are dropped, as waitress's
@@ -23,7 +25,8 @@ Measured against uWSGI 2.0.30 (tests/test_serve_uwsgi.py, over loopback):
   Content-Length that is not one number (duplicates arrive joined, `5, 500`; uWSGI frames the body
   by the leading digits, so `+5` means no body to it). We refuse those, and ambiguous framing
   (Transfer-Encoding with Content-Length, a transfer coding other than chunked), with a 4xx/501 and
-  close the connection, so that nothing left on it can be taken for another request.
+  close the connection, so that nothing left on it can be taken for another request. (Closing is
+  ours to do: see close_connection, run from uWSGI's after-request hook.)
 - Keep-alive ignores `Connection: close` from the client, and an answer without Content-Length is
   neither chunk-encoded nor followed by a close, so an HTTP/1.1 client could not tell where it ends.
   In both cases the answer carries `Connection: close` and the connection is closed after it
@@ -40,6 +43,7 @@ import io
 import os
 import re
 import socket
+import threading
 from typing import Callable
 
 from .errors import BadRequest, ProxyError, wsgi_error
@@ -54,6 +58,9 @@ _BAD_TARGET = re.compile(r"[^\x21-\x7e]")
 _LENGTH = re.compile(r"[0-9]+")
 _PROXY_HEADERS = ("HTTP_X_FORWARDED_", "HTTP_FORWARDED")
 _DRAIN_LIMIT = 1024 * 1024  # bytes of unread input discarded before closing (see close_connection)
+
+# The connection this thread's request must end, once uWSGI has written the answer (after_request).
+_to_close = threading.local()
 
 
 class NotImplementedCoding(ProxyError):
@@ -82,21 +89,31 @@ class UwsgiAdapter:
         self.server = server
 
     def __call__(self, environ: dict, start_response: Callable):
+        _to_close.connection = None
         exchange = _Exchange(self.server, environ)
         self._fix_environ(environ)
         try:
             _check_request(environ)
             if "HTTP_TRANSFER_ENCODING" in environ:
                 # uWSGI's reader leaves the trailer section unread: this connection ends here.
-                exchange.close_after = True
+                exchange.end_connection()
                 self._read_chunked_body(environ)
             elif _wants_continue(environ) and environ.get("CONTENT_LENGTH", "0") != "0":
                 environ["wsgi.input"] = _ContinueFirst(environ["wsgi.input"], self.server)
         except ProxyError as e:
-            exchange.close_after = True
+            exchange.end_connection()
             refusal = RequestLog(lambda env, start: wsgi_error(env, start, e, e.status, e.error_type))
-            return _Answer(refusal(environ, exchange.start(start_response)), exchange)
-        return _Answer(self.app(environ, exchange.start(start_response)), exchange)
+            return refusal(environ, exchange.start(start_response))
+        return self.app(environ, exchange.start(start_response))
+
+    @staticmethod
+    def after_request() -> None:
+        """uWSGI's after_req_hook: runs in the request's thread once the answer is written (uWSGI
+        writes the head of a body-less answer only after the app's iterable is closed)."""
+        connection = getattr(_to_close, "connection", None)
+        _to_close.connection = None
+        if connection is not None:
+            close_connection(*connection)
 
     def _fix_environ(self, environ: dict) -> None:
         if environ.get("REMOTE_ADDR") in (None, "", "0.0.0.0"):
@@ -104,6 +121,8 @@ class UwsgiAdapter:
             if address:
                 environ["REMOTE_ADDR"] = address
         environ["wsgi.url_scheme"] = "http"
+        if not environ.get("PATH_INFO"):
+            environ["PATH_INFO"] = "/"  # uWSGI resolves dot segments: `/..` leaves nothing
         if not self.trust_proxy:
             for name in [k for k in environ if k.startswith(_PROXY_HEADERS)]:
                 del environ[name]
@@ -166,6 +185,18 @@ class _Exchange:
         self.environ = environ
         self.close_after = False
 
+    def end_connection(self) -> None:
+        """No further request on this connection: it is closed after this answer (after_request).
+        The socket is identified by inode too, in case uWSGI closes the descriptor first and the
+        number is reused."""
+        self.close_after = True
+        fd = self.server.connection_fd()
+        try:
+            identity = os.fstat(fd)
+        except OSError:
+            return
+        _to_close.connection = (fd, identity.st_dev, identity.st_ino)
+
     def start(self, start_response: Callable) -> Callable:
         def start(status: str, headers: list, exc_info=None):
             names = {name.lower() for name, _ in headers}
@@ -173,7 +204,8 @@ class _Exchange:
                 headers.append(("Server", SERVER_NAME))
             if (self.close_after or "close" in self.environ.get("HTTP_CONNECTION", "").lower()
                     or ("content-length" not in names and _has_body(status, self.environ))):
-                self.close_after = True
+                if not self.close_after:
+                    self.end_connection()
                 if "connection" not in names:
                     headers.append(("Connection", "close"))
             return start_response(status, headers, exc_info)
@@ -186,29 +218,8 @@ def _has_body(status: str, environ: dict) -> bool:
     return not (code[0] == "1" or code in ("204", "304") or environ.get("REQUEST_METHOD") == "HEAD")
 
 
-class _Answer:
-    """The app's answer as it is (iterated directly: no cost per chunk); once uWSGI has written it
-    and closes it, the connection is closed too if the exchange says so."""
-
-    def __init__(self, body, exchange: _Exchange):
-        self.body = body
-        self.exchange = exchange
-
-    def __iter__(self):
-        return iter(self.body)
-
-    def close(self) -> None:
-        try:
-            close = getattr(self.body, "close", None)
-            if close:
-                close()
-        finally:
-            if self.exchange.close_after:
-                close_connection(self.exchange.server.connection_fd())
-
-
-def close_connection(fd: int) -> None:
-    """End the client connection on `fd` now that the answer is written.
+def close_connection(fd: int, device: int, inode: int) -> None:
+    """End the client connection on `fd` (if it is still that socket) now that the answer is written.
 
     uWSGI's keep-alive would otherwise read on, taking whatever the client sent next (or left
     unread) for a new request. The answer is followed by a FIN; input still pending is discarded,
@@ -217,6 +228,9 @@ def close_connection(fd: int) -> None:
     for another thread to reuse), where uWSGI reads end-of-file and closes it.
     """
     try:
+        identity = os.fstat(fd)
+        if (identity.st_dev, identity.st_ino) != (device, inode):
+            return  # uWSGI closed it already (HTTP/1.0, an unread body...) and the number was reused
         sock = socket.socket(fileno=fd)
     except OSError:
         return

@@ -88,7 +88,8 @@ def call(adapter, env):
     try:
         body = b"".join(answer)
     finally:
-        answer.close()  # as a server does once the answer is written
+        getattr(answer, "close", lambda: None)()  # as uWSGI does once the body is written,
+    UwsgiAdapter.after_request()                  # and then once the head is too
     return int(out["status"][:3]), dict(out["headers"]), body
 
 
@@ -107,6 +108,12 @@ def test_the_client_address_comes_from_the_socket_when_uwsgi_lost_it(connection)
     app = Recorder()
     call(UwsgiAdapter(app, 0, FakeUwsgi(connection)), environ(REMOTE_ADDR="0.0.0.0"))
     assert app.environ["REMOTE_ADDR"] == "127.0.0.1"
+
+
+def test_an_empty_path_is_the_root(connection):
+    app = Recorder()
+    call(UwsgiAdapter(app, 0, FakeUwsgi(connection)), environ(REQUEST_URI="/..", PATH_INFO=""))
+    assert app.environ["PATH_INFO"] == "/"
 
 
 def test_forwarded_headers_are_dropped_and_the_scheme_is_http_unless_trusted(connection):
@@ -239,3 +246,15 @@ def test_answers_without_a_body_need_no_length(connection, env, status):
 
     _, headers, _ = call(UwsgiAdapter(app, 0, FakeUwsgi(connection)), env)
     assert "Connection" not in headers
+
+
+def test_a_connection_is_closed_only_if_the_descriptor_is_still_that_socket(connection):
+    from access_es.uwsgi_adapter import close_connection
+
+    fd = connection.server_side.fileno()
+    identity = __import__("os").fstat(fd)
+    close_connection(fd, identity.st_dev, identity.st_ino + 1)   # uWSGI closed it; the number was reused
+    assert not ended(connection)
+    connection.client.sendall(b"unread input")                    # discarded, so the close is not a reset
+    close_connection(fd, identity.st_dev, identity.st_ino)
+    assert ended(connection)
