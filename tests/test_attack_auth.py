@@ -251,7 +251,8 @@ def test_login_form_with_repeated_fields_does_not_mix_accounts(proxy, standin):
     ("BASIC  " + base64.b64encode(b"alice:wrong").decode(), 401),
     ("Bearer " + "x" * 40, 401), ("Digest username=\"alice\", response=\"x\"", 401),
     ("AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/es/aws4_request, SignedHeaders=host, Signature=00", 401),
-    (basic("a" * 20000, "b" * 60000), 401),                               # very long header
+    # a very long header (53 KB; heads over uWSGI's 64 KiB never reach the app: test_bad_input)
+    (basic("a" * 10000, "b" * 30000), 401),
 ])
 def test_basic_auth_header_edge_cases_never_authenticate(proxy, standin, header, expected):
     r = requests.get(proxy.url + "/_echo/x", headers={"Authorization": header, "Accept": "application/json"})
