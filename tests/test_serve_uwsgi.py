@@ -9,6 +9,7 @@ import json
 import socket
 import time
 
+import pytest
 import requests
 
 from .conftest import PASSWORDS
@@ -205,3 +206,14 @@ def test_folded_header_lines_are_refused(proxy, standin):
                                      "X-Folded: a\r\n b\r\nConnection: close\r\n\r\n").encode(), timeout=5)
     assert answer.startswith(b"HTTP/1.1 400 ") and json.loads(answer.partition(b"\r\n\r\n")[2])["error"]
     assert standin.seen == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "KNOWN LIMITATION, documented in the README: uWSGI's chunked reader takes a chunk-size line's "
+    "leading hex digits and ignores the rest (`1g` is 1, `zz` is 0, the end of the body), and does not "
+    "check the CRLF after each chunk, so a body framed that badly is read as something else (here: "
+    "empty) instead of being refused. Well-formed chunked bodies are exact; no common client sends these."))
+def test_malformed_chunk_sizes_are_refused(proxy, standin):
+    answer = raw_request(proxy.url, (f"POST /_echo/zz HTTP/1.1\r\nHost: x\r\nAuthorization: {BASIC}\r\n"
+                                     "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n").encode(), timeout=5)
+    assert answer.startswith(b"HTTP/1.1 400 ") and standin.seen == []
