@@ -4,13 +4,13 @@ import sys
 
 import uwsgi
 
-from .server import PREPARED
+from .server import PREPARED, SOCKET_TIMEOUT
 from .uwsgi_adapter import UwsgiAdapter
 
 if PREPARED.app is None:
     raise RuntimeError("access_es.served is loaded by `access-es serve` (server.run), not on its own")
 
-application = UwsgiAdapter(PREPARED.app, PREPARED.trust_proxy, server=uwsgi)
+application = UwsgiAdapter(PREPARED.app, PREPARED.trust_proxy, PREPARED.threads, SOCKET_TIMEOUT, server=uwsgi)
 
 
 def _announce() -> None:

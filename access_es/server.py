@@ -43,11 +43,12 @@ BACKLOG = 1024
 
 @dataclass
 class Prepared:
-    """What `access_es.served` hands to uWSGI: the app, how many proxies in front to trust, and the
-    line to print once serving."""
+    """What `access_es.served` hands to uWSGI: the app, how many proxies in front to trust, the
+    number of threads, and the line to print once serving."""
 
     app: Callable | None = None
     trust_proxy: int = 0
+    threads: int = 16
     banner: str = ""
 
 
@@ -81,6 +82,7 @@ def run(app, host: str, port: int, threads: int, banner: str = "") -> int:
 
     PREPARED.app = app
     PREPARED.trust_proxy = app.extensions["access_es.settings"].trust_proxy
+    PREPARED.threads = threads
     PREPARED.banner = banner
     return pyuwsgi.run(uwsgi_arguments(host, port, threads)) or 1
 
@@ -97,7 +99,7 @@ def uwsgi_arguments(host: str, port: int, threads: int) -> list[str]:
         "--disable-logging",             # our own JSON line per request (logs.py) instead of uWSGI's
         "--ignore-sigpipe", "--ignore-write-errors", "--disable-write-exception",  # clients that leave
         "--buffer-size", str(BUFFER_SIZE),
-        "--socket-timeout", str(SOCKET_TIMEOUT),
+        "--socket-timeout", str(SOCKET_TIMEOUT),  # (no --so-keepalive: this ends idle connections)
         "--chunked-input-limit", str(CHUNK_LIMIT),
         "--listen", str(listen_backlog()),
     ]

@@ -138,6 +138,24 @@ def test_keep_alive_serves_several_requests_on_one_connection(proxy, standin):
     assert [s.path for s in standin.seen] == ["/_echo/ka0", "/_echo/ka1", "/_echo/ka2"]
 
 
+def test_idle_connections_never_take_every_thread(proxy):
+    """A thread serves one connection at a time and an idle keep-alive connection holds its thread
+    (waitress's did not): past three quarters of the threads, answers close their connections."""
+    idle = []
+    try:
+        for _ in range(20):   # more than the 16 threads
+            conn = http.client.HTTPConnection("127.0.0.1", port_of(proxy), timeout=15)
+            conn.request("GET", "/_access-es/health")
+            conn.getresponse().read()
+            idle.append(conn)
+        started = time.monotonic()
+        assert requests.get(proxy.url + "/_access-es/health", timeout=15).status_code == 200
+        assert time.monotonic() - started < 2
+    finally:
+        for conn in idle:
+            conn.close()
+
+
 def test_the_client_address_is_right_for_every_request_on_a_connection(proxy):
     """uWSGI gives keep-alive requests after the first REMOTE_ADDR 0.0.0.0 (throttling is by address)."""
     session = requests.Session()
