@@ -22,10 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the proxy with a production WSGI server (waitress)")
+    serve = sub.add_parser("serve", help="run the proxy with a production WSGI server (uWSGI)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=9200, help="port to listen on (default 9200)")
-    serve.add_argument("--threads", type=int, default=16, help="worker threads (default 16)")
+    serve.add_argument("--threads", type=int, default=16,
+                       help="worker threads, each serving one connection at a time (default 16)")
 
     users = sub.add_parser("users", help="manage accounts in ACCESS_ES_USERS")
     usub = users.add_subparsers(dest="users_command", required=True)

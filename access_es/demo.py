@@ -3,7 +3,9 @@
 - a local S3 (moto_server), with a bucket for oversized answers;
 - a stand-in Elasticsearch domain (tests/upstream.py) with sample indices, which checks SigV4
   signatures like AWS does and serves a small Dashboards-like page;
-- the proxy, signing with throw-away demo keys, and two accounts (admin and readonly).
+- the proxy, signing with throw-away demo keys, and two accounts (admin and readonly): `access-es
+  serve` itself, in a child process configured through the environment, so the demo runs what
+  production runs, and Ctrl-C stops the server and cleans up here.
 
 The stand-in lives with the tests, so the demo runs from a source checkout.
 """
@@ -41,6 +43,25 @@ def wait_for_port(port: int, timeout: float = 20.0) -> bool:
     return False
 
 
+def wait_until_serving(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> bool:
+    """True once the proxy on `port` answers its health check (it has finished starting), False if
+    it exits or times out."""
+    import http.client
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        try:
+            conn.request("GET", "/_access-es/health")
+            if conn.getresponse().status == 200:
+                return True
+        except OSError:
+            time.sleep(0.1)
+        finally:
+            conn.close()
+    return False
+
+
 def start_moto(port: int) -> subprocess.Popen | None:
     exe = Path(sys.executable).with_name("moto_server")
     if not exe.exists():
@@ -64,13 +85,9 @@ def run_demo(port: int) -> int:
     from tests.sigv4_verify import Credentials
     from tests.upstream import StandIn
 
-    from . import create_app
     from .accounts import Account
     from .accounts.passwords import hash_password
-    from .logs import configure_logging
     from .overflow.bucket import cors_rules
-    from .server import run
-    from .settings import load_settings
     from .stores import open_stores
 
     work = Path(tempfile.mkdtemp(prefix="access-es-demo-"))
@@ -113,9 +130,6 @@ def run_demo(port: int) -> int:
         "ACCESS_ES_USERS": str(users),
         "ACCESS_ES_HOME": "/_dashboards/",
     })
-    settings = load_settings()
-    configure_logging()
-    app = create_app(settings)
     url = f"http://127.0.0.1:{port}/"
     banner = f"""
 access-es demo is running: open {url}
@@ -124,11 +138,24 @@ access-es demo is running: open {url}
   API clients:       curl -u demo:{passwords['demo']} '{url}logs-demo/_search?q=error&size=2'
 Press Ctrl-C to stop.
 """
+    server = None
     try:
-        run(app, "127.0.0.1", port, threads=8, banner=banner)
+        server = subprocess.Popen([sys.executable, "-m", "access_es.cli", "serve", "--host", "127.0.0.1",
+                                   "--port", str(port), "--threads", "8"])
+        if not wait_until_serving(port, server):
+            print("access-es demo: the proxy did not start (its messages are above).", file=sys.stderr)
+            return 1
+        print(banner, flush=True)
+        server.wait()
+        print(f"access-es demo: the proxy stopped by itself (exit status {server.returncode}).",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         pass
     finally:
+        if server is not None and server.poll() is None:
+            server.terminate()
+            server.wait(timeout=10)
         standin.stop()
         if moto:
             moto.terminate()

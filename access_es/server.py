@@ -1,13 +1,58 @@
-"""`access-es serve`: the app under waitress, a production WSGI server (threads, HTTP/1.1 keep-alive,
-request buffering), not Flask's development server."""
+"""`access-es serve`: the app under uWSGI's HTTP/1.1 server (pyuwsgi's binary wheels), a production
+server, not Flask's development server.
+
+One process, N threads, no master: uWSGI runs inside this Python process (`pyuwsgi.run`), so the
+process that `access-es serve` starts is the one that serves. Benchmarks that read the CPU time and
+RSS of the serve process therefore see everything. A master process would respawn a crashed worker,
+but a Python exception never crashes it (only a fault in C would), and a supervisor (systemd, ECS,
+Kubernetes) restarts the whole process just as well; one process keeps the numbers honest and the
+shutdown simple. SIGTERM or SIGINT stops it at once (exit status 30, uWSGI's), as SIGTERM stopped
+waitress; requests in progress are cut off.
+
+uWSGI imports `access_es.served`, which serves the app prepared here: settings and credentials are
+checked, and the app built, before the server starts, and problems are reported as before. What
+uWSGI does differently from waitress (chunked bodies, 100-continue, forwarded headers...) is handled
+in uwsgi_adapter.py.
+
+uWSGI describes itself on stderr as it starts (about 30 lines, a few more when run as root), before
+our banner. Without a master process its log cannot be filtered, and hiding it would also hide why
+a start failed (a port in use, say). The request log is unchanged: the app writes one JSON object
+per line to stderr (logs.py), and uWSGI's own request logging is off.
+"""
 from __future__ import annotations
 
-import logging
 import sys
+from dataclasses import dataclass
+from typing import Callable
 
 from .settings import load_settings
 
-log = logging.getLogger("access_es.server")
+# Each thread serves one connection at a time, and an idle keep-alive connection holds its thread
+# until the client sends again or this many seconds pass; the same limit applies to a client that
+# stops sending its body or reading our answer (waitress: 120 s of inactivity, but its idle
+# connections held no thread). Short enough that idle browsers give the threads back soon, long
+# enough for a slow network.
+SOCKET_TIMEOUT = 10
+# Largest request head uWSGI can take (its packet size is 16 bits): Kibana sends big cookies.
+BUFFER_SIZE = 65535
+# One chunk of a chunked request body, at most (uWSGI's default is 1 MiB); bodies are held whole.
+CHUNK_LIMIT = 100 * 1024 * 1024
+# Connections waiting to be accepted while every thread is busy (waitress allowed 1000 open ones).
+BACKLOG = 1024
+
+
+@dataclass
+class Prepared:
+    """What `access_es.served` hands to uWSGI: the app, how many proxies in front to trust, the
+    number of threads, and the line to print once serving."""
+
+    app: Callable | None = None
+    trust_proxy: int = 0
+    threads: int = 16
+    banner: str = ""
+
+
+PREPARED = Prepared()
 
 
 def serve_command(host: str, port: int, threads: int) -> int:
@@ -26,32 +71,48 @@ def serve_command(host: str, port: int, threads: int) -> int:
         )
         return 2
     app = create_app(settings)
-    return run(app, host, port, threads, banner=f"access-es on http://{host}:{port}/ -> {settings.endpoint} "
-               f"({settings.service}, {settings.region})")
+    return run(app, host, port, threads, banner=f"access-es on http://{_address(host, port)}/ -> "
+               f"{settings.endpoint} ({settings.service}, {settings.region})")
 
 
 def run(app, host: str, port: int, threads: int, banner: str = "") -> int:
-    """Bind, then say so (the banner appears once the port accepts connections), then serve."""
-    import waitress
+    """Serve `app` (a Flask app made by create_app) until SIGTERM/SIGINT end the process; the banner
+    is printed once the port accepts connections. Only returns if uWSGI could not start."""
+    import pyuwsgi
 
-    server = waitress.create_server(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="access-es",
-        # A slow client makes the relaying thread wait instead of buffering without bound.
-        outbuf_high_watermark=16 * 1024 * 1024,
-        channel_timeout=120,
-        connection_limit=1000,
-        # X-Forwarded-* reach the app only when ACCESS_ES_TRUST_PROXY says a proxy sets them (the
-        # app's ProxyFix then reads as many hops as configured); otherwise waitress drops them.
-        clear_untrusted_proxy_headers=not app.extensions["access_es.settings"].trust_proxy,
-    )
-    if banner:
-        print(banner, file=sys.stderr, flush=True)
+    PREPARED.app = app
+    PREPARED.trust_proxy = app.extensions["access_es.settings"].trust_proxy
+    PREPARED.threads = threads
+    PREPARED.banner = banner
+    return pyuwsgi.run(uwsgi_arguments(host, port, threads)) or 1
+
+
+def uwsgi_arguments(host: str, port: int, threads: int) -> list[str]:
+    return [
+        "--http11-socket", _address(host, port),  # HTTP/1.1 with keep-alive, straight to the app
+        "--threads", str(threads),
+        "--enable-threads",              # Python threads (boto3's S3 transfers) even with --threads 1
+        "--single-interpreter",          # the interpreter this process already runs: the app is in it
+        "--module", "access_es.served:application",
+        "--need-app",
+        "--die-on-term",                 # SIGTERM ends the process, rather than reloading it
+        "--disable-logging",             # our own JSON line per request (logs.py) instead of uWSGI's
+        "--ignore-sigpipe", "--ignore-write-errors", "--disable-write-exception",  # clients that leave
+        "--buffer-size", str(BUFFER_SIZE),
+        "--socket-timeout", str(SOCKET_TIMEOUT),  # (no --so-keepalive: this ends idle connections)
+        "--chunked-input-limit", str(CHUNK_LIMIT),
+        "--listen", str(listen_backlog()),
+    ]
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def listen_backlog() -> int:
+    """uWSGI refuses to start with a backlog over the kernel's net.core.somaxconn."""
     try:
-        server.run()
-    finally:
-        server.close()
-    return 0
+        with open("/proc/sys/net/core/somaxconn") as f:
+            return min(BACKLOG, int(f.read()))
+    except (OSError, ValueError):
+        return 128

@@ -7,7 +7,7 @@ upstream, signing every request. wrk drives each for a fixed time; the proxy's C
 comes from /proc (utime + stime over the requests served). Results are ratios to direct access in
 the same run, written to bench/results/proxy.md.
 
-    python bench/proxy_bench.py [--seconds 10] [--connections 8]     (BENCH_THREADS=N: waitress threads)
+    python bench/proxy_bench.py [--seconds 10] [--connections 8]     (BENCH_THREADS=N: serve's threads)
 
 Small answers, http and https, session-cookie and Basic clients; large answers are
 bench/large_answers.py's, and bench/report.py puts both (and the targets) into one document.
@@ -175,8 +175,9 @@ def main() -> int:
     direct = rows[0][1]
     lines = [heading("Proxy throughput, small answers"), "",
              f"wrk -t2 -c{args.connections} -d{args.seconds}s over loopback; a {len(SMALL)}-byte JSON answer from "
-             "nginx. `access-es serve` (waitress, 16 threads) signs each request with SigV4; CPU is the utime+stime "
-             "of the proxy's process tree (it and its descendants) per request.", "",
+             f"nginx. `access-es serve` (uWSGI in one process, {os.environ.get('BENCH_THREADS', '16')} threads) "
+             "signs each request with SigV4; CPU is the serve process's utime+stime per request (it is the "
+             "whole server: no master, no workers elsewhere).", "",
              "| path | req/s | ratio to direct | p50 ms | p99 ms | p50 added over direct, ms | proxy CPU ms/req | errors |",
              "|---|---|---|---|---|---|---|---|"]
     for name, r in rows:

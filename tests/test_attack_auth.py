@@ -258,7 +258,8 @@ def test_login_form_with_repeated_fields_does_not_mix_accounts(proxy, standin):
     ("BASIC  " + base64.b64encode(b"alice:wrong").decode(), 401),
     ("Bearer " + "x" * 40, 401), ("Digest username=\"alice\", response=\"x\"", 401),
     ("AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/es/aws4_request, SignedHeaders=host, Signature=00", 401),
-    (basic("a" * 20000, "b" * 60000), 401),                               # very long header
+    # a very long header (53 KB; heads over uWSGI's 64 KiB never reach the app: test_bad_input)
+    (basic("a" * 10000, "b" * 30000), 401),
 ])
 def test_basic_auth_header_edge_cases_never_authenticate(proxy, standin, header, expected):
     r = requests.get(proxy.url + "/_echo/x", headers={"Authorization": header, "Accept": "application/json"})
@@ -625,11 +626,13 @@ def test_readonly_method_override_variants_are_403(proxy, standin, method, targe
     assert standin.seen == []
 
 
-def test_readonly_override_header_with_underscores_is_dropped_not_forwarded(proxy, standin):
-    """Waitress drops header names with '_', so X_HTTP_Method_Override reaches neither rule nor upstream."""
+def test_readonly_override_header_with_underscores_is_refused_not_forwarded(proxy, standin):
+    """uWSGI reads '_' in header names as '-' (waitress dropped such headers): X_HTTP_Method_Override
+    is X-HTTP-Method-Override to the readonly rule, which refuses it, and X_Amz_Date an X-Amz-* header,
+    never forwarded."""
     answer = raw_request(proxy.url, "GET", "/_echo/o", [("Authorization", BOB), ("X_HTTP_Method_Override", "DELETE"),
                                                        ("X_Amz_Date", "20000101T000000Z")])
-    assert status_of(answer) in (200, 403)
+    assert status_of(answer) == 403
     for s in standin.seen:
         assert "x_http_method_override" not in s.header_names() and "x-http-method-override" not in s.header_names()
         assert s.method == "GET" and s.verified
@@ -849,7 +852,7 @@ def test_the_session_cookie_in_a_second_cookie_header_never_reaches_the_upstream
     b = Browser(proxy.url)
     b.login("alice")
     session = b.s.cookies["access_es_session"]
-    # Waitress joins repeated headers with ", " (as HTTP/2 front ends that send one cookie per header do)
+    # the server joins repeated headers with ", " (as HTTP/2 front ends that send one cookie per header do)
     raw_request(proxy.url, "GET", "/_echo/k2", [("Authorization", ALICE), ("Cookie", "a=1"),
                                                 ("Cookie", f"access_es_session={session}")])
     raw_request(proxy.url, "GET", "/_echo/k2", [("Authorization", ALICE), ("Cookie", f"a=1,access_es_session={session}")])

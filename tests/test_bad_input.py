@@ -39,15 +39,21 @@ def test_oversized_headers_are_refused_by_the_server(proxy, standin):
             answer = s.recv(65536)
         except ConnectionResetError:
             answer = b""
-    # waitress answers 431 (or drops the connection); never a 500, never the upstream
+    # over uWSGI's 64 KiB buffer the server drops the connection without an answer (a server may
+    # answer 431); never a 500, never the upstream
     assert answer == b"" or answer.split(b" ")[1] in (b"400", b"431"), answer[:200]
     assert standin.seen == []
 
 
 def test_malformed_header_lines_are_refused(proxy, standin):
-    status, _ = send(proxy, f"GET /_echo/x HTTP/1.1\r\nHost: x\r\nno colon here\r\n{AUTH_HEADER}\r\n"
-                            "Connection: close\r\n\r\n")
-    assert status == 400 and standin.seen == []
+    from access_es.server import SOCKET_TIMEOUT
+
+    # uWSGI's parser gives up on the request without an answer (waitress said 400) and closes the
+    # connection when its socket timeout ends; nothing reaches the app or the upstream
+    answer = raw_request(proxy.url, f"GET /_echo/x HTTP/1.1\r\nHost: x\r\nno colon here\r\n{AUTH_HEADER}\r\n"
+                         "Connection: close\r\n\r\n".encode(), timeout=SOCKET_TIMEOUT + 10)
+    assert answer == b"" or answer.split(b" ")[1] == b"400", answer[:200]
+    assert standin.seen == []
 
 
 def test_a_request_line_without_a_version_gets_a_clear_4xx(proxy, standin):

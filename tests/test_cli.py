@@ -78,10 +78,14 @@ def test_serve_without_aws_credentials_says_so(tmp_path):
     assert r.returncode == 2 and "no AWS credentials" in r.stderr
 
 
-def test_serve_uses_waitress_not_the_development_server(proxy):
+def test_serve_uses_uwsgi_not_the_development_server(proxy):
     r = requests.get(proxy.url + "/_access-es/health")
-    assert r.headers["Server"] == "access-es"  # waitress's ident
-    assert "development server" not in proxy.log_text().lower()
+    assert r.headers["Server"] == "access-es"  # added by our uWSGI adapter when an answer has none
+    log = proxy.log_text()
+    assert "Starting uWSGI" in log and "development server" not in log.lower()
+    # the banner, once, after uWSGI's own start-up lines
+    banner = [line for line in log.splitlines() if line.startswith("access-es on http://127.0.0.1:")]
+    assert len(banner) == 1 and log.index(banner[0]) > log.index("spawned uWSGI worker")
 
 
 def test_help_lists_the_commands():

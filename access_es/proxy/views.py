@@ -105,6 +105,9 @@ def proxy(_: str):
     response.headers.clear()
     for name, value in headers:
         response.headers.add(name, value)
-    if answer.body is not None and request.method != "HEAD" and "Content-Length" not in response.headers:
-        response.headers["Content-Length"] = str(len(answer.body))  # it came chunked: we know its length now
+    if (answer.body is not None and request.method != "HEAD" and answer.status not in (204, 304)
+            and "Content-Length" not in response.headers):
+        # It came chunked: we know its length now. Never on a 204 (RFC 9110 8.6 forbids it) or a 304
+        # (where it would describe the resource, not this empty answer).
+        response.headers["Content-Length"] = str(len(answer.body))
     return response
