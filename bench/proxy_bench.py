@@ -75,7 +75,8 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> di
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     requests_done = int(re.search(r"(\d+) requests in", out).group(1))
-    errors = sum(int(x) for x in re.findall(r"(?:Non-2xx or 3xx responses|connect|read|write|timeout) (\d+)", out))
+    # "Non-2xx or 3xx responses: N" and "Socket errors: connect N, read N, write N, timeout N"
+    errors = sum(int(x) for x in re.findall(r"(?:Non-2xx or 3xx responses:|connect|read|write|timeout) (\d+)", out))
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50"), "p99": ms("99"),
             "requests": requests_done, "errors": errors}
 
@@ -117,6 +118,9 @@ def main() -> int:
     from access_es.stores import open_stores
 
     tmp = Path(tempfile.mkdtemp(prefix="access-es-proxybench-"))
+    # nginx's workers run as an unprivileged user when started by root: mkdtemp's 0700 would make
+    # every answer a 404 (which is how the first figures of this bench were taken, unnoticed).
+    tmp.chmod(0o755)
     (tmp / "www").mkdir()
     (tmp / "www" / "small.json").write_bytes(SMALL)
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
@@ -158,6 +162,10 @@ def main() -> int:
             ("https_basic", "access-es, https upstream, Basic", f"{https_proxy.url}/_search", basic, https_proxy),
         ]
         for case_id, name, url, headers, proxy in cases:
+            # every path must give the real answer before it is timed (a 404 is fast too)
+            check = requests.get(url, headers=headers, verify=str(bundle))
+            if check.status_code != 200 or check.content != SMALL:
+                raise SystemExit(f"proxy bench: {name} answered {check.status_code}: {check.content[:300]!r}")
             # the serve process and its descendants (a master's workers, if it forks them)
             before = tree_cpu_seconds(proxy.process.pid) if proxy else 0.0
             result = wrk(url, args.seconds, args.connections, headers)
