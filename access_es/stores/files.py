@@ -36,6 +36,8 @@ class FileAccounts:
         except FileNotFoundError:
             return {}
         key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if key == self._cache_key:
+            return self._cache  # unchanged (the cache is set before its key): no lock on the hot path
         with self._lock:
             if key != self._cache_key:
                 self._cache = self._parse()
