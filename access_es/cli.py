@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=9200, help="port to listen on (default 9200)")
     serve.add_argument("--threads", type=int, default=16,
                        help="worker threads, each serving one connection at a time (default 16)")
+    serve.add_argument("--processes", type=int, default=1,
+                       help="worker processes, each with --threads threads, under a uWSGI master (default 1: "
+                       "one process; Python runs one thread at a time per process, so use about one per CPU "
+                       "for throughput)")
 
     users = sub.add_parser("users", help="manage accounts in ACCESS_ES_USERS")
     usub = users.add_subparsers(dest="users_command", required=True)
@@ -67,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .server import serve_command
 
-            return serve_command(args.host, args.port, args.threads)
+            if args.threads < 1 or args.processes < 1:
+                print("access-es serve: --threads and --processes must be at least 1", file=sys.stderr)
+                return 2
+            return serve_command(args.host, args.port, args.threads, args.processes)
         if args.command == "users":
             return users_command(args)
         if args.command == "check":

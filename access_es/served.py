@@ -15,7 +15,7 @@ application = UwsgiAdapter(PREPARED.app, PREPARED.trust_proxy, PREPARED.threads,
 
 def _announce() -> None:
     """Runs once the worker is set up, just before it accepts: the socket is listening by then."""
-    if PREPARED.banner:
+    if PREPARED.banner and uwsgi.worker_id() <= 1:  # once, with several worker processes too
         print(PREPARED.banner, file=sys.stderr, flush=True)
 
 

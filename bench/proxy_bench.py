@@ -7,7 +7,9 @@ upstream, signing every request. wrk drives each for a fixed time; the proxy's C
 comes from /proc (utime + stime over the requests served). Results are ratios to direct access in
 the same run, written to bench/results/proxy.md.
 
-    python bench/proxy_bench.py [--seconds 10] [--connections 8]     (BENCH_THREADS=N: serve's threads)
+    python bench/proxy_bench.py [--seconds 10] [--connections 8]
+        (BENCH_PROCESSES=N: serve's worker processes, default one per CPU; BENCH_THREADS=N: threads
+        per process, default 8)
 
 Small answers, http and https, session-cookie and Basic clients; large answers are
 bench/large_answers.py's, and bench/report.py puts both (and the targets) into one document.
@@ -63,6 +65,10 @@ http {{
 """
 
 
+PROCESSES = os.environ.get("BENCH_PROCESSES", str(os.cpu_count() or 1))  # Python: a process per CPU
+THREADS = os.environ.get("BENCH_THREADS", "8")
+
+
 def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for k, v in headers.items():
@@ -87,8 +93,8 @@ def start_serve(tmp: Path, endpoint: str, users: Path, extra_env: dict) -> Runni
     env = aws_env(**{"ACCESS_ES_ENDPOINT": endpoint, "ACCESS_ES_SECRET_KEY": APP_SECRET,
                      "ACCESS_ES_USERS": str(users), "ACCESS_ES_REGION": "us-east-1",
                      "ACCESS_ES_THROTTLE_ACCOUNT": "10000", **extra_env})
-    proc = subprocess.Popen([str(VENV_BIN / "access-es"), "serve", "--port", str(port), "--threads",
-                             os.environ.get("BENCH_THREADS", "16")], env=env, stdout=log,
+    proc = subprocess.Popen([str(VENV_BIN / "access-es"), "serve", "--port", str(port), "--threads", THREADS,
+                             "--processes", PROCESSES], env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -183,9 +189,9 @@ def main() -> int:
     direct = rows[0][1]
     lines = [heading("Proxy throughput, small answers"), "",
              f"wrk -t2 -c{args.connections} -d{args.seconds}s over loopback; a {len(SMALL)}-byte JSON answer from "
-             f"nginx. `access-es serve` (uWSGI in one process, {os.environ.get('BENCH_THREADS', '16')} threads) "
-             "signs each request with SigV4; CPU is the serve process's utime+stime per request (it is the "
-             "whole server: no master, no workers elsewhere).", "",
+             f"nginx. `access-es serve --processes {PROCESSES} --threads {THREADS}` (uWSGI: a master and "
+             f"{PROCESSES} worker processes when more than one) signs each request with SigV4; CPU is the "
+             "utime+stime of the whole serve process tree per request.", "",
              "| path | req/s | ratio to direct | p50 ms | p99 ms | p50 added over direct, ms | proxy CPU ms/req | errors |",
              "|---|---|---|---|---|---|---|---|"]
     for name, r in rows:

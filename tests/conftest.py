@@ -114,7 +114,8 @@ class RunningProxy:
         raise AssertionError(f"no matching log line in:\n{self.log_text()[-3000:]}")
 
 
-def start_proxy(tmp_path: Path, endpoint: str, accounts: Path, **env_extra: str) -> RunningProxy:
+def start_proxy(tmp_path: Path, endpoint: str, accounts: Path, *, args: tuple[str, ...] = (),
+                **env_extra: str) -> RunningProxy:
     port = free_port()
     log_path = tmp_path / f"proxy-{port}.log"
     env = aws_env(**{
@@ -123,7 +124,7 @@ def start_proxy(tmp_path: Path, endpoint: str, accounts: Path, **env_extra: str)
     })
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [str(VENV_BIN / "access-es"), "serve", "--port", str(port)],
+        [str(VENV_BIN / "access-es"), "serve", "--port", str(port), *args],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

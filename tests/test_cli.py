@@ -147,3 +147,9 @@ def test_users_command_with_an_unreachable_table_says_why():
     env = aws_env(ACCESS_ES_USERS="dynamodb://nowhere", AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:9")
     r = run("users", "list", env=env)
     assert r.returncode == 1 and "cannot be used" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("option", ["--threads", "--processes"])
+def test_serve_refuses_zero_threads_or_processes(option):
+    r = run("serve", option, "0")
+    assert r.returncode == 2 and "at least 1" in r.stderr

@@ -8,6 +8,7 @@ import http.client
 import json
 import socket
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -235,3 +236,49 @@ def test_malformed_chunk_sizes_are_refused(proxy, standin):
     answer = raw_request(proxy.url, (f"POST /_echo/zz HTTP/1.1\r\nHost: x\r\nAuthorization: {BASIC}\r\n"
                                      "Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n").encode(), timeout=5)
     assert answer.startswith(b"HTTP/1.1 400 ") and standin.seen == []
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, set[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), set()).add(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def test_several_worker_processes_serve_and_stop_together(standin, accounts_file, tmp_path):
+    """--processes 2: a master and two workers, one banner, every answer signed and whole, and
+    SIGTERM stops all three (no worker left holding the port)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .conftest import start_proxy, stop_proxy
+
+    proxy = start_proxy(tmp_path, standin.url, accounts_file, args=("--processes", "2", "--threads", "4"))
+    try:
+        workers = _descendants(proxy.process.pid)
+        assert len(workers) == 2, workers
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda i: requests.get(f"{proxy.url}/_echo/w{i}", headers={"Authorization": BASIC},
+                                                           timeout=30), range(64)))
+        assert all(r.status_code == 200 and r.json()["path"] == f"/_echo/w{i}" for i, r in enumerate(answers))
+        assert all(seen.verified for seen in standin.seen)
+        banner = [line for line in proxy.log_text().splitlines() if line.startswith("access-es on http://")]
+        assert len(banner) == 1
+    finally:
+        stop_proxy(proxy)
+    assert proxy.process.returncode is not None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}/stat").exists() and " Z " not in Path(f"/proc/{pid}/stat").read_text()
+                   for pid in workers)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(proxy.url + "/_access-es/health", timeout=2)
