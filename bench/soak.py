@@ -14,6 +14,23 @@ from tests.conftest import start_proxy, stop_proxy  # noqa: E402
 from tests.load_driver import install_routes, run_load  # noqa: E402
 
 
+def trough_trend(samples: list[tuple[float, float]], window: float = 30.0) -> float:
+    """MiB per minute: the least-squares slope of each window's lowest RSS. Peaks follow what is in
+    flight (each login holds Argon2's 64 MiB while it hashes, each overflow a part buffer); a leak
+    raises the floor the process returns to between them."""
+    import statistics
+
+    floors: dict[int, tuple[float, float]] = {}
+    for t, rss in samples:
+        w = int(t // window)
+        if w not in floors or rss < floors[w][1]:
+            floors[w] = (t, rss)
+    points = sorted(floors.values())
+    if len(points) < 2:
+        return 0.0
+    return statistics.linear_regression([t for t, _ in points], [r for _, r in points]).slope * 60
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=4)
@@ -43,6 +60,7 @@ def main() -> int:
     half = samples[len(samples) // 2:]
     slope = statistics.linear_regression([t for t, _ in half], [r for _, r in half]).slope * 60
     spread = statistics.pstdev(r for _, r in half)
+    troughs = trough_trend(half)
     lines = [
         heading("Soak"), "",
         f"{args.clients} concurrent clients for {args.minutes:g} minutes against `access-es serve` (uWSGI in one "
@@ -60,6 +78,8 @@ def main() -> int:
         f"({last_median / first_median:.2f}x) |",
         f"| proxy RSS trend over the second half (least squares) | {slope:+.1f} MiB per minute "
         f"(spread ±{spread:.0f} MiB) |",
+        f"| trend of the lowest RSS of each 30 s over the second half (what a leak lifts; concurrent "
+        f"logins and transfers only make peaks) | {troughs:+.1f} MiB per minute |",
     ]
     if stats.errors or stats.corrupt:
         lines += ["", "First problems:", ""] + [f"- {e}" for e in (stats.errors + stats.corrupt)[:20]]
