@@ -17,6 +17,8 @@ from typing import Callable
 
 from flask import Flask, g, request
 
+from .wsgi_body import CountedBody
+
 log = logging.getLogger("access_es.request")
 RECORD = "access_es.log"
 
@@ -76,27 +78,7 @@ class RequestLog:
             state.setdefault("status", 500)
             write_line(environ, state, 0, started)
             raise
-        return _Counted(body, lambda sent: write_line(environ, state, sent, started))
-
-
-class _Counted:
-    def __init__(self, body, done: Callable[[int], None]):
-        self.body = body
-        self.done = done
-        self.sent = 0
-
-    def __iter__(self):
-        for chunk in self.body:
-            self.sent += len(chunk)
-            yield chunk
-
-    def close(self):
-        try:
-            close = getattr(self.body, "close", None)
-            if close:
-                close()
-        finally:
-            self.done(self.sent)
+        return CountedBody(body, lambda sent: write_line(environ, state, sent, started))
 
 
 def write_line(environ: dict, state: dict, sent: int, started: float) -> None:

@@ -11,6 +11,8 @@ import ctypes
 import ctypes.util
 import functools
 
+from .wsgi_body import CountedBody
+
 
 @functools.lru_cache(maxsize=1)
 def _trim():
@@ -40,24 +42,9 @@ class ReleaseAfterLargeAnswers:
         self.app = app
 
     def __call__(self, environ, start_response):
-        return _Watched(self.app(environ, start_response))
+        return CountedBody(self.app(environ, start_response), _release_if_large)
 
 
-class _Watched:
-    def __init__(self, body):
-        self.body = body
-        self.sent = 0
-
-    def __iter__(self):
-        for chunk in self.body:
-            self.sent += len(chunk)
-            yield chunk
-
-    def close(self):
-        try:
-            close = getattr(self.body, "close", None)
-            if close:
-                close()
-        finally:
-            if self.sent >= LARGE_ANSWER:
-                release_free_memory()
+def _release_if_large(sent: int) -> None:
+    if sent >= LARGE_ANSWER:
+        release_free_memory()
