@@ -38,6 +38,12 @@ class BadRequest(ProxyError):
     error_type = "bad_request"
 
 
+class RequestTooLarge(ProxyError):
+    status = 413
+    title = "Request too large"
+    error_type = "request_too_large"
+
+
 class Unauthorized(ProxyError):
     status = 401
     title = "Login required"

@@ -24,7 +24,7 @@ import io
 import sys
 from typing import Callable
 
-from .errors import ProxyError, wsgi_error
+from .errors import RequestTooLarge, wsgi_error
 
 
 LAMBDA_REQUEST_LIMIT = 6_291_456  # bytes: a synchronous invoke's request payload (the event) may be no larger
@@ -67,11 +67,11 @@ class LambdaAdapter:
             if size > LAMBDA_REQUEST_LIMIT:
                 # Lambda normally refuses such an event before we run; if one gets here, say so
                 # rather than pass on a request that the answer's trip back may not survive.
-                return wsgi_error(environ, start_response, ProxyError(
+                error = RequestTooLarge(
                     f"the request body ({size:,} bytes) is over Lambda's request limit "
                     f"({LAMBDA_REQUEST_LIMIT:,} bytes)",
-                    hint="send smaller requests (split a _bulk), or use the proxy outside Lambda"),
-                    413, "request_too_large")
+                    hint="send smaller requests (split a _bulk), or use the proxy outside Lambda")
+                return wsgi_error(environ, start_response, error, error.status, error.error_type)
         return self.app(environ, start_response)
 
 

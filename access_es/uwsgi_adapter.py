@@ -52,7 +52,7 @@ import threading
 import time
 from typing import Callable
 
-from .errors import BadRequest, ProxyError, wsgi_error
+from .errors import BadRequest, ProxyError, RequestTooLarge, wsgi_error
 from .logs import RequestLog
 
 SERVER_NAME = "access-es"
@@ -75,12 +75,6 @@ class NotImplementedCoding(ProxyError):
     status = 501
     title = "Not implemented"
     error_type = "not_implemented"
-
-
-class RequestTooLarge(ProxyError):
-    status = 413
-    title = "Request too large"
-    error_type = "request_too_large"
 
 
 class KeepAliveBudget:
@@ -144,7 +138,9 @@ class UwsgiAdapter:
                 environ["wsgi.input"] = _ContinueFirst(environ["wsgi.input"], self.server)
         except ProxyError as e:
             exchange.end_connection()
-            refusal = RequestLog(lambda env, start: wsgi_error(env, start, e, e.status, e.error_type))
+            refused = e  # `e` is unbound once the except block ends; the lambda must not depend on it
+            refusal = RequestLog(lambda env, start: wsgi_error(env, start, refused, refused.status,
+                                                               refused.error_type))
             return refusal(environ, exchange.start(start_response))
         return self.app(environ, exchange.start(start_response))
 
