@@ -83,19 +83,24 @@ def envelope_size(status: int, headers: list[tuple[str, str]], body: bytes, rule
     """The exact serialised size, or None when Zappa could not encode the body at all (a text
     mimetype whose body is not UTF-8: Zappa would fail with an opaque 500)."""
     base64 = is_base64(status, headers, rule)
-    frame = _frame(status, headers, rule, bool(body), base64)
+    body_size = _body_size(body, rule, base64)
+    return None if body_size is None else _frame(status, headers, rule, bool(body), base64) + body_size
+
+
+def _body_size(body: bytes, rule: EnvelopeRule, base64: bool) -> int | None:
+    """What the body adds to the envelope, its quotes included; None when it cannot be encoded."""
     if not body:
-        return frame
+        return 0
     if base64:
-        return frame + 2 + 4 * ((len(body) + 2) // 3)
+        return 2 + 4 * ((len(body) + 2) // 3)
     ascii_size = _ascii_json_size(body, rule.ensure_ascii)
     if ascii_size is not None:
-        return frame + 2 + ascii_size
+        return 2 + ascii_size
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return frame + len(_dumps(text, rule))
+    return len(_dumps(text, rule))
 
 
 _PRINTABLE = bytes(range(0x20, 0x7F))
@@ -127,16 +132,15 @@ def fits(status: int, headers: list[tuple[str, str]], body: bytes, rule: Envelop
     """envelope_size(...) is not None and <= limit, without escaping the whole body when even its
     worst case fits: a text body up to about a sixth of the limit is only checked for UTF-8."""
     base64 = is_base64(status, headers, rule)
-    if body and not base64:
-        frame = _frame(status, headers, rule, True, False)
-        if frame + 2 + _MOST_JSON_BYTES_PER_BYTE * len(body) <= limit:
-            try:
-                body.decode("utf-8")
-            except UnicodeDecodeError:
-                return False  # Zappa could not encode it at all
-            return True
-    size = envelope_size(status, headers, body, rule)
-    return size is not None and size <= limit
+    frame = _frame(status, headers, rule, bool(body), base64)
+    if body and not base64 and frame + 2 + _MOST_JSON_BYTES_PER_BYTE * len(body) <= limit:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return False  # Zappa could not encode it at all
+        return True
+    body_size = _body_size(body, rule, base64)
+    return body_size is not None and frame + body_size <= limit
 
 
 def smallest_envelope(status: int, headers: list[tuple[str, str]], body_length: int, rule: EnvelopeRule) -> int:
