@@ -1,5 +1,5 @@
 """access-es: a session-authenticated, SigV4-signing reverse proxy for Amazon Elasticsearch / OpenSearch."""
-from setuptools import setup
+from setuptools import find_packages, setup
 
 setup(
     name="access-es",
@@ -8,14 +8,10 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=[
-        "access_es",
-        "access_es.accounts",
-        "access_es.proxy",
-        # The templates live at the top of the tree (the project's layout), and are installed as
-        # access_es/templates so that `pip install .` carries them; see access_es/web.py.
-        "access_es.templates",
-    ],
+    # Every package under access_es/ is found, not listed (a hand-written list once left out
+    # access_es.stores and access_es.overflow, and `pip install .` could not start). The templates
+    # live at the top of the tree and are installed as access_es/templates; see access_es/web.py.
+    packages=find_packages(include=["access_es", "access_es.*"]) + ["access_es.templates"],
     package_dir={"access_es.templates": "templates"},
     package_data={"access_es.templates": ["*.html", "*.css"]},
     install_requires=[
