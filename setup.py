@@ -27,9 +27,9 @@ setup(
         "boto3>=1.34,<2",
         # Argon2id password hashes: slow, salted, and maintained.
         "argon2-cffi>=23.1,<26",
-        # The production WSGI server behind `access-es serve`: uWSGI's HTTP/1.1 server, in binary
-        # wheels (no compiler needed), run inside our process with threads (see access_es/server.py).
-        "pyuwsgi>=2.0.28,<2.1",
+        # The HTTP/1.1 parser and framer of `access-es serve` (access_es/server/): strict (RFC 9112),
+        # pure Python, maintained by python-hyper; the event loop and threads around it are ours.
+        "h11>=0.16,<0.17",
     ],
     extras_require={
         "lambda": ["zappa>=0.59,<0.70"],

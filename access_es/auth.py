@@ -185,6 +185,16 @@ def check_credentials(name: str, password: str) -> Account | None:
 _NAME_LOCKS = [threading.RLock() for _ in range(64)]
 
 
+def share_name_locks_across_processes() -> None:
+    """Make the name locks hold across the worker processes that `access-es serve` forks next (they
+    share the throttle's counters, so one lock per process would let each verify a guess at once).
+    Process-shared semaphores are not available everywhere (not on Lambda, which runs one request
+    per process anyway), so only serve asks for them, before it forks."""
+    import multiprocessing
+
+    _NAME_LOCKS[:] = [multiprocessing.RLock() for _ in range(len(_NAME_LOCKS))]
+
+
 def _name_lock(name: str) -> threading.RLock:
     return _NAME_LOCKS[int(hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8], 16) % 64]
 

@@ -14,6 +14,12 @@ from .errors import ProxyError, aws_error_code
 from .settings import ConfigError, users_location
 
 
+def _default_processes() -> int:
+    from .server import default_processes
+
+    return default_processes()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="access-es",
@@ -22,15 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the proxy with a production WSGI server (uWSGI)")
+    serve = sub.add_parser("serve", help="run the proxy on its own production HTTP/1.1 server")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=9200, help="port to listen on (default 9200)")
     serve.add_argument("--threads", type=int, default=16,
-                       help="worker threads, each serving one connection at a time (default 16)")
-    serve.add_argument("--processes", type=int, default=1,
-                       help="worker processes, each with --threads threads, under a uWSGI master (default 1: "
-                       "one process; Python runs one thread at a time per process, so use about one per CPU "
-                       "for throughput)")
+                       help="worker threads per process, each running one request at a time (default 16); "
+                       "idle and slow connections hold none")
+    serve.add_argument("--processes", type=int, default=None,
+                       help="worker processes (default: one per CPU, here %d; Python runs one thread at a time "
+                       "per process). --processes 1 serves in this process, with no supervisor"
+                       % _default_processes())
 
     users = sub.add_parser("users", help="manage accounts in ACCESS_ES_USERS")
     usub = users.add_subparsers(dest="users_command", required=True)
@@ -71,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .server import serve_command
 
-            if args.threads < 1 or args.processes < 1:
+            processes = _default_processes() if args.processes is None else args.processes
+            if args.threads < 1 or processes < 1:
                 print("access-es serve: --threads and --processes must be at least 1", file=sys.stderr)
                 return 2
-            return serve_command(args.host, args.port, args.threads, args.processes)
+            return serve_command(args.host, args.port, args.threads, processes)
         if args.command == "users":
             return users_command(args)
         if args.command == "check":

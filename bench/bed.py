@@ -91,7 +91,7 @@ def write_figures(out: str, figures: dict) -> None:
 
 # ---- a server's process tree ---------------------------------------------------------------------
 # `access-es serve` may run as one process (waitress) or as a master whose workers are children
-# (uWSGI), so memory and CPU are counted over the process and all its descendants.
+# (a supervisor and its worker processes), so memory and CPU are counted over the process and all its descendants.
 
 _PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 _TICKS = os.sysconf("SC_CLK_TCK")

@@ -13,7 +13,7 @@ and answers 303 to a presigned URL, which the client follows to download the who
   of an overflow's time is its).
 - Each size gets a fresh `access-es serve`, warmed by a small answer, two of 1 MiB and one overflow
   (the S3 client is made on the first), so one size's leftovers do not count against the next.
-- Memory: the resident size of each process tree (a uWSGI master's workers count too), sampled
+- Memory: the resident size of each process tree (a supervisor's worker processes count too), sampled
   every 10 ms, above its idle size: the peak during the first run alone (what one answer takes),
   the peak over all runs (each server thread keeps some memory, so it grows with the runs) and what
   is left once they are over. The upstream's own is the no-proxy baseline.

@@ -189,7 +189,7 @@ def main() -> int:
     direct = rows[0][1]
     lines = [heading("Proxy throughput, small answers"), "",
              f"wrk -t2 -c{args.connections} -d{args.seconds}s over loopback; a {len(SMALL)}-byte JSON answer from "
-             f"nginx. `access-es serve --processes {PROCESSES} --threads {THREADS}` (uWSGI: a master and "
+             f"nginx. `access-es serve --processes {PROCESSES} --threads {THREADS}` (its own HTTP/1.1 server: a supervisor and "
              f"{PROCESSES} worker processes when more than one) signs each request with SigV4; CPU is the "
              "utime+stime of the whole serve process tree per request.", "",
              "| path | req/s | ratio to direct | p50 ms | p99 ms | p50 added over direct, ms | proxy CPU ms/req | errors |",

@@ -63,8 +63,8 @@ def main() -> int:
     troughs = trough_trend(half)
     lines = [
         heading("Soak"), "",
-        f"{args.clients} concurrent clients for {args.minutes:g} minutes against `access-es serve` (uWSGI in one "
-        "process, 16 threads) with a local S3; each loop: a search, every third a 2 MiB answer, every fifth an answer too large "
+        f"{args.clients} concurrent clients for {args.minutes:g} minutes against `access-es serve` (its defaults: "
+        "one process per CPU, 16 threads each) with a local S3; each loop: a search, every third a 2 MiB answer, every fifth an answer too large "
         "for Lambda (303, fetched from S3 and checked), every fourth a browser login, use and logout.", "",
         "| measure | value |", "|---|---|",
         f"| requests | {stats.requests} ({stats.rate:.1f}/s) |",

@@ -78,14 +78,20 @@ def test_serve_without_aws_credentials_says_so(tmp_path):
     assert r.returncode == 2 and "no AWS credentials" in r.stderr
 
 
-def test_serve_uses_uwsgi_not_the_development_server(proxy):
+def test_serve_runs_its_own_server_not_the_development_server(proxy):
     r = requests.get(proxy.url + "/_access-es/health")
-    assert r.headers["Server"] == "access-es"  # added by our uWSGI adapter when an answer has none
+    assert r.headers["Server"] == "access-es"  # added by our server when an answer has none
     log = proxy.log_text()
-    assert "Starting uWSGI" in log and "development server" not in log.lower()
-    # the banner, once, after uWSGI's own start-up lines
+    assert "development server" not in log.lower() and "uwsgi" not in log.lower()
     banner = [line for line in log.splitlines() if line.startswith("access-es on http://127.0.0.1:")]
-    assert len(banner) == 1 and log.index(banner[0]) > log.index("spawned uWSGI worker")
+    assert len(banner) == 1 and log.index(banner[0]) == 0       # the first line: nothing before it
+
+
+def test_serve_defaults_to_one_process_per_cpu():
+    import os
+
+    r = run("serve", "--help")
+    assert f"one per CPU, here {len(os.sched_getaffinity(0))};" in " ".join(r.stdout.split())
 
 
 def test_help_lists_the_commands():

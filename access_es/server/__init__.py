@@ -1,0 +1,180 @@
+"""`access-es serve`: the app on our own HTTP/1.1 server, built for clients on the internet.
+
+h11 (python-hyper's HTTP/1.1 state machine) parses and frames; an event loop per process
+(loop.py) accepts connections, reads request heads with a bound on their whole time, and keeps
+idle keep-alive connections, with no thread held by any of them; worker threads (exchange.py) run
+the app on complete heads and read a body only when the app asks for it, after authentication.
+The bounds are in limits.py. Several processes (`--processes`, by default one per CPU) share the
+listening socket under a small supervisor that restarts a worker process that dies and stops them
+all on SIGTERM or SIGINT.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import time
+
+from ..settings import load_settings
+from .limits import BACKLOG, HEAD_TIMEOUT, MAX_REQUEST_BODY  # noqa: F401  (the documented bounds)
+
+THREADS = 16
+
+
+def default_processes() -> int:
+    """One worker process per CPU this process may run on (as nginx's `worker_processes auto`):
+    Python runs one thread at a time in a process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def serve_command(host: str, port: int, threads: int, processes: int) -> int:
+    from .. import create_app
+    from ..logs import configure_logging
+    from ..signing import default_credentials
+
+    settings = load_settings()  # ConfigError: reported by the CLI with every problem listed
+    configure_logging()
+    if default_credentials() is None:
+        print(
+            "access-es cannot start: no AWS credentials found to sign upstream requests.\n"
+            "  Set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role is "
+            "attached (EC2, ECS, Lambda).",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_app(settings)
+    return run(app, host, port, threads, processes,
+               banner=f"access-es on http://{_address(host, port)}/ -> {settings.endpoint} "
+                      f"({settings.service}, {settings.region}; {processes} process{'es' if processes > 1 else ''} "
+                      f"x {threads} threads)")
+
+
+def run(app, host: str, port: int, threads: int = THREADS, processes: int = 1, banner: str = "") -> int:
+    """Serve `app` (made by create_app) until SIGTERM or SIGINT; returns 0 then, or 1 if the port
+    could not be opened. The banner is printed once the port accepts connections."""
+    try:
+        listener = _listen(host, port)
+    except OSError as e:
+        print(f"access-es serve: cannot listen on {_address(host, port)}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    trust_proxy = app.extensions["access_es.settings"].trust_proxy
+    if banner:
+        print(banner, file=sys.stderr, flush=True)
+    if processes == 1:
+        return _serve_here(listener, app, threads, trust_proxy, multiprocess=False)
+    from ..auth import share_name_locks_across_processes
+
+    share_name_locks_across_processes()
+    return _supervise(processes, lambda: _serve_here(listener, app, threads, trust_proxy, multiprocess=True))
+
+
+def _serve_here(listener, app, threads: int, trust_proxy: int, multiprocess: bool) -> int:
+    from .loop import EventLoop
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        EventLoop(listener, app, threads, trust_proxy, multiprocess).run_forever()
+    except SystemExit:
+        pass  # requests in progress are cut off (worker threads are daemons)
+    return 0
+
+
+def _supervise(processes: int, serve) -> int:
+    """Start `processes` worker processes, each running `serve`; start a new one when one dies
+    (at most one a second), and stop them all on SIGTERM or SIGINT."""
+    children: set[int] = set()
+    stopping = False
+
+    def spawn() -> None:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            code = 1
+            try:
+                code = serve()
+            finally:
+                os._exit(code)
+        children.add(pid)
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+        for pid in children:  # waitpid below returns as they end
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(processes):
+        spawn()
+    last_spawn = 0.0
+    while not stopping:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            break
+        children.discard(pid)
+        if stopping:
+            break
+        print(f"access-es serve: worker process {pid} ended ({_how(status)}); starting another",
+              file=sys.stderr, flush=True)
+        time.sleep(max(0.0, last_spawn + 1 - time.monotonic()))
+        last_spawn = time.monotonic()
+        spawn()
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 5
+    while children and time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid:
+            children.discard(pid)
+        else:
+            time.sleep(0.05)
+    for pid in children:
+        os.kill(pid, signal.SIGKILL)
+    return 0
+
+
+def _how(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {os.WTERMSIG(status)}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(_backlog())
+    return listener
+
+
+def _backlog() -> int:
+    try:
+        with open("/proc/sys/net/core/somaxconn") as f:
+            return min(BACKLOG, int(f.read()))
+    except (OSError, ValueError):
+        return 128
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

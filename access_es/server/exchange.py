@@ -1,0 +1,172 @@
+"""One request and its answer, in a worker thread: the body read on demand (and `100 Continue`
+only then, once the app has decided it wants the body: after authentication), the app run, its
+answer framed by h11 and written, and what the connection does next decided.
+
+What happens to a body the answer did not need is decided before the answer's head is sent, since
+the head must say whether the connection stays open: at most DISCARD_LIMIT bytes still to come of
+a known length are read and thrown away by the event loop afterwards, and the connection is kept;
+otherwise (more, an unknown length, a client still waiting for `100 Continue`, a body that could
+not be read) the answer says `Connection: close` and the connection ends in a lingering close.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Callable
+
+import h11
+
+from ..errors import BadRequest, ProxyError, RequestTooLarge, wsgi_error
+from .limits import DISCARD_LIMIT, MAX_REQUEST_BODY
+
+log = logging.getLogger("access_es.server")
+
+SERVER_NAME = b"access-es"
+
+# What the event loop does with a connection once a worker is done with it.
+NEXT_REQUEST, DISCARD_BODY, CLOSE = "next", "discard", "close"
+
+
+class BodyReader:
+    """wsgi.input: the request body, decoded from its framing (Content-Length or chunked) as the
+    app reads it. Nothing is read until the app asks; a client waiting for `100 Continue` gets it
+    then. A body cut short, malformed or over MAX_REQUEST_BODY raises a ProxyError (the app answers
+    it), and the connection is then not reused."""
+
+    def __init__(self, sock: socket.socket, conn: h11.Connection):
+        self.sock = sock
+        self.conn = conn
+        self.received = 0
+        self.finished = False
+        self.broken = False
+        self._buffer = bytearray()
+
+    def _next_chunk(self) -> bytes:
+        while True:
+            try:
+                event = self.conn.next_event()
+            except h11.RemoteProtocolError:
+                self.broken = True
+                raise BadRequest("the request body could not be read whole: malformed chunked framing, or "
+                                 "the client stopped sending", hint="send the body with a Content-Length") from None
+            if event is h11.NEED_DATA:
+                if self.conn.they_are_waiting_for_100_continue:
+                    self.sock.sendall(self.conn.send(h11.InformationalResponse(status_code=100, headers=[],
+                                                                                   reason=b"Continue")))
+                try:
+                    data = self.sock.recv(65536)
+                except OSError:  # the IO timeout, or the client is gone
+                    self.broken = True
+                    raise BadRequest("the request body stopped arriving before its end") from None
+                self.conn.receive_data(data)
+                continue
+            if type(event) is h11.Data:
+                self.received += len(event.data)
+                if self.received > MAX_REQUEST_BODY:
+                    self.broken = True
+                    raise RequestTooLarge(f"the request body is over {MAX_REQUEST_BODY:,} bytes")
+                return bytes(event.data)
+            self.finished = True  # EndOfMessage
+            return b""
+
+    def read(self, size: int | None = -1) -> bytes:
+        while not self.finished and (size is None or size < 0 or len(self._buffer) < size):
+            self._buffer += self._next_chunk()
+        if size is None or size < 0 or size >= len(self._buffer):
+            data = bytes(self._buffer)
+            self._buffer.clear()
+            return data
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        while b"\n" not in self._buffer and not self.finished and (size is None or size < 0
+                                                                    or len(self._buffer) < size):
+            self._buffer += self._next_chunk()
+        end = self._buffer.find(b"\n") + 1 or len(self._buffer)
+        if size is not None and 0 <= size < end:
+            end = size
+        data = bytes(self._buffer[:end])
+        del self._buffer[:end]
+        return data
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        return list(iter(self.readline, b""))
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+    def unread_is_small(self, request: h11.Request) -> bool:
+        """Whether what the client still has to send of the body is known, already on its way, and
+        at most DISCARD_LIMIT bytes."""
+        if self.finished:
+            return True
+        if self.broken or self.conn.they_are_waiting_for_100_continue:
+            return False
+        length = next((v for n, v in request.headers if n == b"content-length"), None)
+        return length is not None and int(length) - self.received <= DISCARD_LIMIT
+
+
+def serve(sock: socket.socket, conn: h11.Connection, request: h11.Request, environ: dict,
+          app: Callable) -> str:
+    """Run `app` for `request` and write its answer; returns what the connection does next
+    (NEXT_REQUEST, DISCARD_BODY or CLOSE)."""
+    body = BodyReader(sock, conn)
+    environ["wsgi.input"] = body
+    state: dict = {}
+
+    def start_response(status: str, headers: list, exc_info=None):
+        if exc_info and state.get("sent"):
+            raise exc_info[1].with_traceback(exc_info[2])
+        state["status"], state["headers"] = status, headers
+        return _no_write
+
+    try:
+        result = app(environ, start_response)
+    except Exception:  # the app's own error handling failed: an answer all the same, never silence
+        log.exception("access-es serve: the app failed on %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"])
+        body.broken = True
+        result = wsgi_error(environ, start_response, ProxyError("access-es failed unexpectedly; see its log"),
+                            500, "internal_error")
+    try:
+        pending = b""
+        for chunk in result:
+            if not chunk:
+                continue
+            if not state.get("sent"):
+                pending = _head(conn, state, request, body)
+                state["sent"] = True
+            sock.sendall(pending + conn.send(h11.Data(data=chunk)))
+            pending = b""
+        if not state.get("sent"):
+            pending = _head(conn, state, request, body)
+            state["sent"] = True
+        sock.sendall(pending + conn.send(h11.EndOfMessage()))
+    except (OSError, h11.LocalProtocolError):
+        return CLOSE  # the client went away, or the app's answer did not match its own framing
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    if conn.our_state is not h11.DONE:
+        return CLOSE
+    if conn.their_state is h11.DONE:
+        return NEXT_REQUEST
+    if conn.their_state is h11.SEND_BODY:
+        return DISCARD_BODY
+    return CLOSE
+
+
+def _head(conn: h11.Connection, state: dict, request: h11.Request, body: BodyReader) -> bytes:
+    code, _, reason = state["status"].partition(" ")
+    headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in state["headers"]]
+    if not body.unread_is_small(request):
+        headers = [(n, v) for n, v in headers if n.lower() != b"connection"] + [(b"Connection", b"close")]
+    if not any(n.lower() == b"server" for n, _ in headers):
+        headers.append((b"Server", SERVER_NAME))
+    return conn.send(h11.Response(status_code=int(code), headers=headers, reason=reason.encode("latin-1")))
+
+
+def _no_write(data: bytes) -> None:
+    raise NotImplementedError("access-es serve does not support the WSGI write() callable")

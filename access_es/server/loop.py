@@ -1,0 +1,312 @@
+"""The event loop of one serving process: it accepts connections, reads request heads, waits on
+idle keep-alive connections, throws away bodies that answers did not need and lingers on closing
+connections, all without threads; a pool of worker threads runs the app, one complete request
+head at a time.
+
+So a client that sends its head slowly (slowloris), or keeps a connection open and idle, costs a
+socket and a few bytes here, never a worker: complete requests from others are answered as soon
+as a worker is free. A head must be complete within HEAD_TIMEOUT of its first byte (408 after).
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import re
+import selectors
+import socket
+import threading
+import time
+from typing import Callable
+
+import h11
+
+from ..errors import BadRequest, HeadersTooLarge, NotImplementedCoding, ProxyError, RequestTimeout, wsgi_error
+from ..logs import RequestLog
+from .environ import build_environ, head_problem, request_problem
+from .exchange import CLOSE, DISCARD_BODY, NEXT_REQUEST, SERVER_NAME, serve
+from .limits import (DISCARD_LIMIT, HEAD_TIMEOUT, IO_TIMEOUT, KEEP_ALIVE_TIMEOUT, LINGER_TIMEOUT, MAX_CONNECTIONS,
+                     MAX_HEAD)
+
+log = logging.getLogger("access_es.server")
+
+HEAD, WORKING, DISCARD, LINGER = "head", "working", "discard", "linger"
+_END_OF_HEAD = re.compile(rb"\r?\n\r?\n")
+_TICK = 0.25  # seconds between checks of the deadlines
+
+
+class Connection:
+    """A client connection and where it stands."""
+
+    __slots__ = ("sock", "client", "state", "deadline", "head", "head_started", "http", "discarded")
+
+    def __init__(self, sock: socket.socket, client: tuple[str, int], now: float):
+        self.sock = sock
+        self.client = client
+        self.http: h11.Connection | None = None
+        self.discarded = 0
+        self.waiting_for_head(bytearray(), now, HEAD_TIMEOUT)
+
+    def waiting_for_head(self, buffered: bytearray, now: float, idle_timeout: float) -> None:
+        self.state = HEAD
+        self.head = buffered
+        self.head_started = None
+        self.deadline = now + idle_timeout
+
+
+class EventLoop:
+    def __init__(self, listener: socket.socket, app: Callable, threads: int, trust_proxy: int,
+                 multiprocess: bool):
+        self.listener = listener
+        self.app = app
+        self.trust_proxy = trust_proxy
+        self.multiprocess = multiprocess
+        self.server_address = listener.getsockname()[:2]
+        self.selector = selectors.DefaultSelector()
+        self.connections: set[Connection] = set()
+        self.accepting = False
+        self.requests: collections.deque = collections.deque()  # (connection, h11.Request) for workers
+        self.request_ready = threading.Condition(threading.Lock())
+        self.returned: collections.deque = collections.deque()  # (connection, what next) from workers
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
+        self.threads = [threading.Thread(target=self._work, name=f"worker-{i}", daemon=True)
+                        for i in range(threads)]
+
+    # ---- the loop -----------------------------------------------------------------------------
+
+    def run_forever(self) -> None:
+        self.listener.setblocking(False)
+        self.selector.register(self._wake_reader, selectors.EVENT_READ, None)
+        self._accept_more(True)
+        for thread in self.threads:
+            thread.start()
+        next_tick = time.monotonic() + _TICK
+        while True:
+            for key, _ in self.selector.select(_TICK):
+                if key.fileobj is self.listener:
+                    self._accept()
+                elif key.data is None:
+                    self._take_returned()
+                else:
+                    self._readable(key.data)
+            now = time.monotonic()
+            if now >= next_tick:
+                self._expire(now)
+                next_tick = now + _TICK
+
+    def _accept_more(self, on: bool) -> None:
+        if on and not self.accepting:
+            self.selector.register(self.listener, selectors.EVENT_READ, None)
+        elif not on and self.accepting:
+            self.selector.unregister(self.listener)
+        self.accepting = on
+
+    def _accept(self) -> None:
+        now = time.monotonic()
+        while len(self.connections) < MAX_CONNECTIONS:
+            try:
+                sock, address = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:  # out of descriptors, say: the backlog keeps them
+                log.warning("access-es serve: accept failed: %s", e)
+                break
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            host = address[0]
+            if host.startswith("::ffff:") and "." in host:
+                host = host[7:]  # an IPv4 client of an IPv6 socket, as IPv4
+            conn = Connection(sock, (host, address[1]), now)
+            self.connections.add(conn)
+            self.selector.register(sock, selectors.EVENT_READ, conn)
+        self._accept_more(False)
+
+    def _readable(self, conn: Connection) -> None:
+        try:
+            data = conn.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._close(conn)
+            return
+        if not data or conn.state == LINGER:
+            if not data:
+                self._close(conn)  # the client closed: mid-head, idle, or after our answer
+            return
+        if conn.state == DISCARD:
+            conn.http.receive_data(data)
+            self._discard(conn)
+            return
+        if conn.head_started is None:
+            conn.head_started = time.monotonic()
+            conn.deadline = conn.head_started + HEAD_TIMEOUT
+        conn.head += data
+        self._parse_head(conn)
+
+    def _parse_head(self, conn: Connection) -> None:
+        head = conn.head
+        end = _END_OF_HEAD.search(head)
+        if end is None or end.end() > MAX_HEAD:
+            if len(head) > MAX_HEAD:
+                self._refuse(conn, HeadersTooLarge(f"the request head is over {MAX_HEAD:,} bytes"))
+            return
+        problem = head_problem(bytes(head[:end.end()]))
+        conn.http = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+        conn.http.receive_data(bytes(head))
+        conn.head = bytearray()
+        try:
+            request = conn.http.next_event()
+        except h11.RemoteProtocolError as e:
+            self._refuse(conn, _protocol_error(e))
+            return
+        if type(request) is not h11.Request:
+            self._refuse(conn, BadRequest("malformed request head"))
+            return
+        problem = problem or request_problem(request)
+        if problem is not None:
+            self._refuse(conn, problem, request)
+            return
+        self.selector.unregister(conn.sock)
+        conn.state = WORKING
+        with self.request_ready:
+            self.requests.append((conn, request))
+            self.request_ready.notify()
+
+    def _discard(self, conn: Connection) -> None:
+        """Throw away the rest of a body that the answer did not need, then wait for the next
+        request (which may already be behind it)."""
+        while True:
+            try:
+                event = conn.http.next_event()
+            except h11.RemoteProtocolError:
+                self._linger(conn)
+                return
+            if event is h11.NEED_DATA:
+                return
+            if type(event) is h11.Data:
+                conn.discarded += len(event.data)
+                if conn.discarded > DISCARD_LIMIT:
+                    self._linger(conn)
+                    return
+            elif type(event) is h11.EndOfMessage:
+                conn.http.start_next_cycle()
+                self._next_request(conn)
+                return
+            else:
+                self._linger(conn)
+                return
+
+    def _next_request(self, conn: Connection) -> None:
+        buffered = bytearray(conn.http.trailing_data[0])
+        conn.http = None
+        conn.waiting_for_head(buffered, time.monotonic(), KEEP_ALIVE_TIMEOUT)
+        if buffered:  # pipelined: the next head is (partly) here already
+            conn.head_started = time.monotonic()
+            conn.deadline = conn.head_started + HEAD_TIMEOUT
+            self._parse_head(conn)
+
+    def _linger(self, conn: Connection) -> None:
+        """End the connection once the client has stopped sending (or LINGER_TIMEOUT passed): our
+        FIN now, the close later, so that no input of the client's is left unread at close, which
+        would reset the connection under the answer it is still reading."""
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._close(conn)
+            return
+        conn.state = LINGER
+        conn.deadline = time.monotonic() + LINGER_TIMEOUT
+
+    def _refuse(self, conn: Connection, error: ProxyError, request: h11.Request | None = None) -> None:
+        """Answer a request that never reaches the app (a malformed or too slow head), log it as
+        every request is logged, and end the connection."""
+        environ = {"REQUEST_METHOD": request.method.decode("ascii") if request else "-",
+                   "PATH_INFO": request.target.decode("latin-1").split("?")[0] if request else "-",
+                   "REMOTE_ADDR": conn.client[0], "SERVER_PROTOCOL": "HTTP/1.1"}
+        answer: dict = {}
+
+        def start(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+
+        body = RequestLog(lambda env, start_response: wsgi_error(env, start_response, error, error.status,
+                                                                   error.error_type))(environ, start)
+        data = b"".join(body)
+        body.close()  # writes the log line
+        head = [f"HTTP/1.1 {answer['status']}"] + [f"{n}: {v}" for n, v in answer["headers"]]
+        head += ["Connection: close", f"Server: {SERVER_NAME.decode()}"]
+        try:
+            conn.sock.send(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data)
+        except OSError:
+            pass  # the client is gone already; nothing more to tell it
+        self._linger(conn)
+
+    def _close(self, conn: Connection) -> None:
+        if conn.state != WORKING:
+            try:
+                self.selector.unregister(conn.sock)
+            except (KeyError, ValueError):
+                pass
+        conn.sock.close()
+        self.connections.discard(conn)
+        if not self.accepting:
+            self._accept_more(True)
+
+    def _expire(self, now: float) -> None:
+        for conn in [c for c in self.connections if c.state != WORKING and c.deadline <= now]:
+            if conn.state == HEAD and conn.head_started is not None:
+                self._refuse(conn, RequestTimeout(f"the request head did not arrive whole within "
+                                                  f"{HEAD_TIMEOUT:g} s"))
+            else:
+                self._close(conn)
+
+    # ---- handing connections to workers and back ----------------------------------------------
+
+    def _take_returned(self) -> None:
+        try:
+            while self._wake_reader.recv(4096):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
+        while self.returned:
+            conn, what_next = self.returned.popleft()
+            conn.sock.setblocking(False)
+            conn.state = HEAD  # owned by the loop again
+            self.selector.register(conn.sock, selectors.EVENT_READ, conn)
+            if what_next == NEXT_REQUEST:
+                conn.http.start_next_cycle()
+                self._next_request(conn)
+            elif what_next == DISCARD_BODY:
+                conn.state = DISCARD
+                conn.discarded = 0
+                conn.deadline = time.monotonic() + IO_TIMEOUT
+                self._discard(conn)
+            else:
+                self._linger(conn)
+
+    def _work(self) -> None:
+        while True:
+            with self.request_ready:
+                while not self.requests:
+                    self.request_ready.wait()
+                conn, request = self.requests.popleft()
+            what_next = self._serve(conn, request)
+            self.returned.append((conn, what_next))
+            try:
+                self._wake_writer.send(b"\0")
+            except (BlockingIOError, InterruptedError):
+                pass  # a wake-up is pending already
+
+    def _serve(self, conn: Connection, request: h11.Request) -> str:
+        conn.sock.settimeout(IO_TIMEOUT)
+        environ = build_environ(request, client=conn.client, server=self.server_address,
+                                trust_proxy=self.trust_proxy, multiprocess=self.multiprocess)
+        return serve(conn.sock, conn.http, request, environ, self.app)
+
+
+def _protocol_error(e: h11.RemoteProtocolError) -> ProxyError:
+    if e.error_status_hint == 431:
+        return HeadersTooLarge(f"the request head is over {MAX_HEAD:,} bytes")
+    if e.error_status_hint == 501:
+        return NotImplementedCoding(f"{e}; send the body with a Content-Length, or chunked")
+    return BadRequest(f"malformed request: {e}")
