@@ -1,13 +1,13 @@
 """`access-es demo` (and `make demo`): the whole thing on this machine, nothing from AWS.
 
 - a local S3 (moto_server), with a bucket for oversized answers;
-- a stand-in Elasticsearch domain (tests/upstream.py) with sample indices, which checks SigV4
+- a stand-in Elasticsearch domain (access_es/standin/) with sample indices, which checks SigV4
   signatures like AWS does and serves a small Dashboards-like page;
 - the proxy, signing with throw-away demo keys, and two accounts (admin and readonly): `access-es
   serve` itself, in a child process configured through the environment, so the demo runs what
   production runs, and Ctrl-C stops the server and cleans up here.
 
-The stand-in lives with the tests, so the demo runs from a source checkout.
+The stand-in ships inside the package, so the demo runs from an installed copy as from a checkout.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
 DEMO_REGION = "us-east-1"
 DEMO_BUCKET = "access-es-demo-overflow"
 
@@ -77,17 +76,11 @@ def start_moto(port: int) -> subprocess.Popen | None:
 
 
 def run_demo(port: int) -> int:
-    if not (REPO / "tests" / "upstream.py").exists():
-        print("access-es demo needs a source checkout (its stand-in domain lives in tests/); "
-              "clone the repository and run `make demo`.", file=sys.stderr)
-        return 2
-    sys.path.insert(0, str(REPO))
-    from tests.sigv4_verify import Credentials
-    from tests.upstream import StandIn
-
     from .accounts import Account
     from .accounts.passwords import hash_password
     from .overflow.bucket import cors_rules
+    from .standin.domain import StandIn
+    from .standin.sigv4_verify import Credentials
     from .stores import open_stores
 
     work = Path(tempfile.mkdtemp(prefix="access-es-demo-"))

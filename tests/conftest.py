@@ -1,6 +1,6 @@
 """Fixtures: a real test bed over loopback.
 
-- `standin`: the SigV4-verifying stand-in domain (tests/upstream.py), in this process, so a test
+- `standin`: the SigV4-verifying stand-in domain (access_es/standin/), in this process, so a test
   can add routes and read what arrived (`standin.seen`);
 - `proxy`: `access-es serve` in a subprocess (the real console script and WSGI server), signing
   with the test keys; its log lines are readable through `proxy.log_lines()`;
@@ -24,9 +24,8 @@ import requests
 from access_es.accounts import Account
 from access_es.stores import open_stores
 from access_es.accounts.passwords import hash_password
-
-from .sigv4_verify import Credentials
-from .upstream import StandIn
+from access_es.standin.domain import StandIn
+from access_es.standin.sigv4_verify import Credentials
 
 ACCESS_KEY = "AKIATESTACCESSKEY001"
 SECRET_KEY = "test/secret+key/for/the/standin/0123456789"

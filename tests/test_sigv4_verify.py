@@ -1,4 +1,4 @@
-"""Tests proving tests/sigv4_verify.py verifies SigV4 the way AWS does.
+"""Tests proving access_es/standin/sigv4_verify.py verifies SigV4 the way AWS does.
 
 Strategy:
   * Positive: requests signed by two independent real signers (botocore and
@@ -21,10 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import sys
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -36,11 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from requests_aws4auth import AWS4Auth
 
-try:  # works whether or not tests/ becomes a package later
-    from tests.sigv4_verify import Credentials, SignatureError, Verified, verify
-except ImportError:  # pragma: no cover - depends on how pytest sets sys.path
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from sigv4_verify import Credentials, SignatureError, Verified, verify
+from access_es.standin.sigv4_verify import Credentials, SignatureError, Verified, verify
 
 
 # --------------------------------------------------------------------------
