@@ -114,7 +114,10 @@ class RunningProxy:
 
 
 def start_proxy(tmp_path: Path, endpoint: str, accounts: Path, *, args: tuple[str, ...] = (),
+                program: Path = VENV_BIN / "access-es", cwd: Path | None = None,
                 **env_extra: str) -> RunningProxy:
+    """`program serve` (this environment's console script unless told) in front of `endpoint`,
+    once it answers its health check."""
     port = free_port()
     log_path = tmp_path / f"proxy-{port}.log"
     env = aws_env(**{
@@ -123,8 +126,8 @@ def start_proxy(tmp_path: Path, endpoint: str, accounts: Path, *, args: tuple[st
     })
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [str(VENV_BIN / "access-es"), "serve", "--port", str(port), *args],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [str(program), "serve", "--port", str(port), *args],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
