@@ -13,7 +13,8 @@ setup(
     # live at the top of the tree and are installed as access_es/templates; see access_es/web.py.
     packages=find_packages(include=["access_es", "access_es.*"]) + ["access_es.templates"],
     package_dir={"access_es.templates": "templates"},
-    package_data={"access_es.templates": ["*.html", "*.css"]},
+    # access_es.standin (the demo's stand-in domain) serves its Dashboards-like page from beside it.
+    package_data={"access_es.templates": ["*.html", "*.css"], "access_es.standin": ["*.html"]},
     install_requires=[
         "Flask>=3.0,<4",
         "flask-login>=0.6.3,<0.7",

@@ -1,13 +1,13 @@
 """`access-es demo` (and `make demo`): the whole thing on this machine, nothing from AWS.
 
-- a local S3 (moto_server), with a bucket for oversized answers;
-- a stand-in Elasticsearch domain (tests/upstream.py) with sample indices, which checks SigV4
+- a local S3 (moto_server), with a bucket for oversized answers, when moto is installed;
+- a stand-in Elasticsearch domain (access_es/standin/) with sample indices, which checks SigV4
   signatures like AWS does and serves a small Dashboards-like page;
 - the proxy, signing with throw-away demo keys, and two accounts (admin and readonly): `access-es
   serve` itself, in a child process configured through the environment, so the demo runs what
   production runs, and Ctrl-C stops the server and cleans up here.
 
-The stand-in lives with the tests, so the demo runs from a source checkout.
+The stand-in ships inside the package, so the demo runs from an installed copy as from a checkout.
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
 DEMO_REGION = "us-east-1"
 DEMO_BUCKET = "access-es-demo-overflow"
 
@@ -63,11 +63,14 @@ def wait_until_serving(port: int, proc: subprocess.Popen, timeout: float = 30.0)
 
 
 def start_moto(port: int) -> subprocess.Popen | None:
-    exe = Path(sys.executable).with_name("moto_server")
-    if not exe.exists():
-        print("  (moto_server is not installed: no local S3 this time; `make demo` installs it)")
+    """moto_server on `port`, or None (said why) when moto is not installed or does not start."""
+    # moto is a test tool, not a dependency; run as a module, it is found wherever it is importable
+    # (its console script sits beside the interpreter only when both were installed into one place).
+    if find_spec("moto") is None:
+        print("  (moto is not installed: no local S3 this time; `pip install 'moto[server]'` adds it,"
+              " `make demo` has it)")
         return None
-    proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if not wait_for_port(port):
         proc.terminate()
@@ -77,17 +80,11 @@ def start_moto(port: int) -> subprocess.Popen | None:
 
 
 def run_demo(port: int) -> int:
-    if not (REPO / "tests" / "upstream.py").exists():
-        print("access-es demo needs a source checkout (its stand-in domain lives in tests/); "
-              "clone the repository and run `make demo`.", file=sys.stderr)
-        return 2
-    sys.path.insert(0, str(REPO))
-    from tests.sigv4_verify import Credentials
-    from tests.upstream import StandIn
-
     from .accounts import Account
     from .accounts.passwords import hash_password
     from .overflow.bucket import cors_rules
+    from .standin.domain import StandIn
+    from .standin.sigv4_verify import Credentials
     from .stores import open_stores
 
     work = Path(tempfile.mkdtemp(prefix="access-es-demo-"))
@@ -140,7 +137,9 @@ Press Ctrl-C to stop.
 """
     server = None
     try:
-        server = subprocess.Popen([sys.executable, "-m", "access_es.cli", "serve", "--host", "127.0.0.1",
+        # -P: the working directory stays off the child's sys.path, so the server runs this same
+        # access_es even when started beside another copy of it (a checkout, say).
+        server = subprocess.Popen([sys.executable, "-P", "-m", "access_es.cli", "serve", "--host", "127.0.0.1",
                                    "--port", str(port), "--threads", "8"])
         if not wait_until_serving(port, server):
             print("access-es demo: the proxy did not start (its messages are above).", file=sys.stderr)

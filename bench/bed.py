@@ -22,11 +22,11 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from access_es.standin.domain import StandIn  # noqa: E402
+from access_es.standin.sigv4_verify import Credentials  # noqa: E402
 from tests.conftest import (  # noqa: E402  (the test bed is the bench bed)
     ACCESS_KEY, OVERFLOW_BUCKET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN, VENV_BIN, free_port,
 )
-from tests.sigv4_verify import Credentials  # noqa: E402
-from tests.upstream import StandIn  # noqa: E402
 
 
 class Bed:

@@ -1,6 +1,6 @@
 """The upstream stand-in for the large-answer bench, in a process of its own.
 
-tests/upstream.py's StandIn (it verifies SigV4 like the real domain) with one more route:
+The stand-in domain (access_es/standin/, it verifies SigV4 like the real domain) with one more route:
 `GET /_large/N?framing=chunked|length` answers N bytes of JSON text (a string of ASCII letters, so
 Zappa's envelope holds it as text, one byte per byte), from a prebuilt 1 MiB block, chunked by
 default. Its own process, so that the bench's client does not share a GIL with it and so that its
@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import string
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests.sigv4_verify import Credentials  # noqa: E402  (kept lean: no access_es, no pytest)
-from tests.upstream import Reply, Request, StandIn  # noqa: E402
+# kept lean: the stand-in and its verifier only (importing access_es loads nothing else), no pytest
+from access_es.standin.domain import Reply, Request, StandIn
+from access_es.standin.sigv4_verify import Credentials
 
 MIB = 1024 * 1024
 BLOCK = (string.ascii_letters.encode() * (MIB // len(string.ascii_letters) + 1))[:MIB]

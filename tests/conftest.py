@@ -1,6 +1,6 @@
 """Fixtures: a real test bed over loopback.
 
-- `standin`: the SigV4-verifying stand-in domain (tests/upstream.py), in this process, so a test
+- `standin`: the SigV4-verifying stand-in domain (access_es/standin/), in this process, so a test
   can add routes and read what arrived (`standin.seen`);
 - `proxy`: `access-es serve` in a subprocess (the real console script and WSGI server), signing
   with the test keys; its log lines are readable through `proxy.log_lines()`;
@@ -24,9 +24,8 @@ import requests
 from access_es.accounts import Account
 from access_es.stores import open_stores
 from access_es.accounts.passwords import hash_password
-
-from .sigv4_verify import Credentials
-from .upstream import StandIn
+from access_es.standin.domain import StandIn
+from access_es.standin.sigv4_verify import Credentials
 
 ACCESS_KEY = "AKIATESTACCESSKEY001"
 SECRET_KEY = "test/secret+key/for/the/standin/0123456789"
@@ -115,7 +114,10 @@ class RunningProxy:
 
 
 def start_proxy(tmp_path: Path, endpoint: str, accounts: Path, *, args: tuple[str, ...] = (),
+                program: Path = VENV_BIN / "access-es", cwd: Path | None = None,
                 **env_extra: str) -> RunningProxy:
+    """`program serve` (this environment's console script unless told) in front of `endpoint`,
+    once it answers its health check."""
     port = free_port()
     log_path = tmp_path / f"proxy-{port}.log"
     env = aws_env(**{
@@ -124,8 +126,8 @@ def start_proxy(tmp_path: Path, endpoint: str, accounts: Path, *, args: tuple[st
     })
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [str(VENV_BIN / "access-es"), "serve", "--port", str(port), *args],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [str(program), "serve", "--port", str(port), *args],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from .upstream import Reply, pattern_bytes
+from access_es.standin.domain import Reply, pattern_bytes
 
 MIB = 1024 * 1024
 

@@ -7,10 +7,11 @@ in the reason, so the suite stays green while the finding stays recorded (a fix 
 XPASS, which fails the run until the marker is removed).
 
 Two upstreams are used:
-- the stand-in (tests/upstream.py), for everything on the request side;
-- `RawUpstream` below, a tiny HTTP/1.1 server that verifies SigV4 with tests/sigv4_verify.py and
-  then answers with scripted raw bytes, for response shapes the stand-in cannot produce (1xx
-  interim answers, close-delimited bodies, TE+CL, folded headers, custom reason phrases...).
+- the stand-in (access_es/standin/domain.py), for everything on the request side;
+- `RawUpstream` below, a tiny HTTP/1.1 server that verifies SigV4 with the stand-in's verifier
+  (access_es/standin/sigv4_verify.py) and then answers with scripted raw bytes, for response shapes
+  the stand-in cannot produce (1xx interim answers, close-delimited bodies, TE+CL, folded headers,
+  custom reason phrases...).
 """
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ import requests
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from access_es.standin.domain import Reply, pattern_bytes
+from access_es.standin.sigv4_verify import SignatureError, verify
+
 from .conftest import PASSWORDS, REGION, Browser, start_proxy, stop_proxy
-from .sigv4_verify import SignatureError, verify
 from .test_proxy_wire import raw_request
-from .upstream import Reply, pattern_bytes
 
 BASIC = "Basic " + base64.b64encode(f"alice:{PASSWORDS['alice']}".encode()).decode()
 

@@ -17,11 +17,11 @@ from access_es.accounts import Account
 from access_es.accounts.passwords import hash_password
 from access_es.settings import load_settings
 from access_es.signing import AWS4Signer
+from access_es.standin.domain import Reply, StandIn
+from access_es.standin.sigv4_verify import Credentials
 from access_es.stores import open_stores
 
 from .conftest import ACCESS_KEY, APP_SECRET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN, start_proxy, stop_proxy
-from .sigv4_verify import Credentials
-from .upstream import Reply, StandIn
 
 AUTH = ("alice", PASSWORDS["alice"])
 

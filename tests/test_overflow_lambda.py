@@ -13,10 +13,10 @@ from access_es.accounts import Account
 from access_es.accounts.passwords import hash_password
 from access_es.settings import load_settings
 from access_es.signing import AWS4Signer
+from access_es.standin.domain import Reply
 from access_es.stores import open_stores
 
 from .conftest import ACCESS_KEY, APP_SECRET, OVERFLOW_BUCKET, REGION, SECRET_KEY, SESSION_TOKEN
-from .upstream import Reply
 from .zappa_harness import body_bytes, handler_for, payload_size, rest_event
 
 LIMIT = 6_291_556

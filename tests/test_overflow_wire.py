@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from access_es.standin.domain import Reply
+
 from .conftest import OVERFLOW_BUCKET, PASSWORDS, start_proxy, stop_proxy
-from .upstream import Reply
 
 LIMIT = 6_291_556
 AUTH = ("alice", PASSWORDS["alice"])

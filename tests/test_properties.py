@@ -7,8 +7,7 @@ import hashlib
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-
-from .upstream import Reply
+from access_es.standin.domain import Reply
 
 STATUSES = [200, 201, 202, 206, 299, 400, 401, 404, 409, 418, 422, 429, 500, 502, 503, 599]
 TOKEN = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)

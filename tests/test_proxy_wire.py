@@ -11,8 +11,9 @@ import time
 import pytest
 import requests
 
+from access_es.standin.domain import Reply, pattern_bytes
+
 from .conftest import start_proxy, stop_proxy
-from .upstream import Reply, pattern_bytes
 
 
 def echoed(resp) -> dict:

@@ -16,7 +16,7 @@ import requests
 
 from .conftest import PASSWORDS
 from .test_proxy_wire import raw_request
-from .upstream import Reply, pattern_bytes
+from access_es.standin.domain import Reply, pattern_bytes
 
 BASIC = "Basic " + base64.b64encode(f"alice:{PASSWORDS['alice']}".encode()).decode()
 

@@ -8,8 +8,7 @@ from botocore.credentials import RefreshableCredentials
 
 from access_es.errors import NotConfigured
 from access_es.signing import AWS4Signer
-
-from .sigv4_verify import Credentials, SignatureError, verify
+from access_es.standin.sigv4_verify import Credentials, SignatureError, verify
 
 HOST = "search-x.us-east-1.es.amazonaws.com"
 TARGET = "/logs/_search?q=a%20b&size=1"

@@ -1,4 +1,4 @@
-"""Tests proving tests/sigv4_verify.py verifies SigV4 the way AWS does.
+"""Tests proving access_es/standin/sigv4_verify.py verifies SigV4 the way AWS does.
 
 Strategy:
   * Positive: requests signed by two independent real signers (botocore and
@@ -21,10 +21,10 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import subprocess
 import sys
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -36,11 +36,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from requests_aws4auth import AWS4Auth
 
-try:  # works whether or not tests/ becomes a package later
-    from tests.sigv4_verify import Credentials, SignatureError, Verified, verify
-except ImportError:  # pragma: no cover - depends on how pytest sets sys.path
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from sigv4_verify import Credentials, SignatureError, Verified, verify
+from access_es.standin.sigv4_verify import Credentials, SignatureError, Verified, verify
 
 
 # --------------------------------------------------------------------------
@@ -901,3 +897,13 @@ def test_property_botocore_signed_verifies_and_tampering_fails(path, query, body
 )
 def test_property_aws4auth_signed_verifies(path, query, body):
     run(sign_aws4auth("POST", path, query, body))
+
+
+def test_the_verifier_stands_apart_from_the_signers_it_judges():
+    """The stand-in and its verifier load nothing else of access_es (its signer least of all) and
+    no signing library: a bug shared with the signer could not make a bad signature pass."""
+    code = ("import json, sys, access_es.standin.domain; print(json.dumps(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('access_es', 'botocore', 'boto3', 'requests_aws4auth'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == ["access_es", "access_es.standin", "access_es.standin.domain",
+                                       "access_es.standin.sigv4_verify"]

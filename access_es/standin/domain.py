@@ -1,7 +1,7 @@
 """A stand-in for an Amazon Elasticsearch / OpenSearch domain, for tests and for `make demo`.
 
 It is a real HTTP/1.1 server on loopback that, like AWS, refuses any request whose SigV4 signature
-does not verify from the bytes on the wire (tests/sigv4_verify.py rebuilds the canonical request
+does not verify from the bytes on the wire (sigv4_verify.py, beside it, rebuilds the canonical request
 independently of the signer under test). Behind the signature check it offers:
 
 - test routes: /_echo/... (reports exactly what arrived), /_status/CODE, /_redirect, /_bytes/N,
@@ -32,12 +32,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import unquote, unquote_to_bytes
 
-try:  # imported as tests.upstream (pytest, demo) or as upstream (run from tests/)
-    from .sigv4_verify import Credentials, SignatureError, verify
-except ImportError:  # pragma: no cover
-    from sigv4_verify import Credentials, SignatureError, verify
+from .sigv4_verify import Credentials, SignatureError, verify
 
-DEMO_PAGE = Path(__file__).with_name("standin_dashboards.html")
+DEMO_PAGE = Path(__file__).with_name("dashboards.html")
 
 
 @dataclass
