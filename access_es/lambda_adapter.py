@@ -12,6 +12,10 @@ tests/test_lambda_fidelity.py:
   WSGI entry (wsgi.py) turns that middleware off; REST events carry multiValueHeaders, which keep
   every cookie once.
 - The API Gateway request id goes into the log line.
+- An exception that escapes the app reaches Zappa's handler, which answers 500; with the stage's
+  `debug` on (Zappa's default) that answer carries the traceback, so our stages set it off. Zappa
+  then logs only the exception's message: log_unhandled_exception, the stages' `exception_handler`,
+  writes the traceback to the log instead.
 
 Everything else (duplicate query parameters within a name, HTTPS, the stage prefix as SCRIPT_NAME)
 Zappa already gets right; what API Gateway itself loses is listed in the README.
@@ -21,11 +25,15 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import json
+import logging
 import sys
+import traceback
 from typing import Callable
 
 from .errors import RequestTooLarge, wsgi_error
 
+log = logging.getLogger("access_es.lambda")
 
 LAMBDA_REQUEST_LIMIT = 6_291_456  # bytes: a synchronous invoke's request payload (the event) may be no larger
 
@@ -94,3 +102,21 @@ def _as_is(app: Callable) -> Callable:
 def cookie_copies_active() -> bool:
     handler = sys.modules.get("zappa.handler")
     return handler is not None and getattr(handler, "ZappaWSGIMiddleware", _as_is) is not _as_is
+
+
+def log_unhandled_exception(exception: BaseException, event, context) -> bool:
+    """Zappa's `exception_handler` (zappa_settings.json): called with an exception that escaped the
+    app (or Zappa's own handling of the event). Writes one JSON line with the traceback to the log
+    (CloudWatch, `zappa tail`): the method, path and API Gateway request id, never the query,
+    headers or body. Returns False, so Zappa goes on as without it: a request gets its 500 (whose
+    body has no traceback while `debug` is off), anything else is re-raised to Lambda."""
+    request = event if isinstance(event, dict) else {}
+    log.error(json.dumps({
+        "event": "unhandled_exception",
+        "method": request.get("httpMethod"),
+        "path": request.get("path"),
+        "request_id": (request.get("requestContext") or {}).get("requestId"),
+        "error": f"{type(exception).__name__}: {exception}"[:300],
+        "traceback": "".join(traceback.format_exception(exception)),
+    }))
+    return False

@@ -173,3 +173,32 @@ def test_zappa_still_looks_the_way_the_adapter_expects():
     import zappa.middleware
 
     assert hasattr(zappa.handler, "ZappaWSGIMiddleware") and hasattr(zappa.middleware, "ZappaWSGIMiddleware")
+
+
+def test_an_exception_that_escapes_the_app_is_logged_with_its_traceback_never_answered_with_it(caplog):
+    """Zappa answers 500 itself when an exception escapes the app; with `debug` off (our stages) it
+    keeps the traceback out of the body and prints only the message, so the stages' exception_handler
+    logs the traceback: the request's method, path and id, never its query or credentials."""
+    from access_es.lambda_adapter import log_unhandled_exception
+
+    from .zappa_harness import rest_event
+
+    def broken(environ, start_response):
+        raise RuntimeError("broken in a middleware")
+
+    handler = handler_for(broken)
+    handler.settings.EXCEPTION_HANDLER = "access_es.lambda_adapter.log_unhandled_exception"
+    with caplog.at_level(logging.ERROR, logger="access_es.lambda"):
+        result = handler.handler(rest_event("GET", "/logs-demo/_search", query=[("q", "private-words")],
+                                            headers=BASIC), None)
+    assert result["statusCode"] == 500
+    assert "Traceback" not in result["body"] and "broken in a middleware" not in result["body"]
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "access_es.lambda"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["event"] == "unhandled_exception" and line["method"] == "GET" and line["request_id"] == "req-1"
+    assert line["path"] == "/logs-demo/_search" and line["error"] == "RuntimeError: broken in a middleware"
+    assert line["traceback"].startswith("Traceback") and "in broken" in line["traceback"]
+    for secret in ("private-words", PW, BASIC[0][1]):
+        assert secret not in caplog.text
+    assert log_unhandled_exception(ValueError("x"), "not an event", None) is False  # Zappa goes on as usual

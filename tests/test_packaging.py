@@ -1,4 +1,5 @@
 """What ships: the wheel carries the templates, the deployment files are valid."""
+import importlib
 import json
 import re
 import shutil
@@ -54,6 +55,17 @@ def test_zappa_settings_are_valid_and_complete():
         assert resources["es"].startswith("arn:aws:es:") and resources["es"].endswith("/*")
         assert ":table/" in resources["dynamodb"] and resources["s3"].endswith("/overflow/*")
         assert ":parameter/" in resources["ssm"]
+    for stage in ("dev", "production"):
+        effective = {**dev, **settings[stage]}  # a stage's own keys over those of the stage it extends
+        # Zappa's default debug (on) answers an exception that escapes the app with its traceback;
+        # the exception handler logs the traceback instead
+        assert effective["debug"] is False
+        module, _, name = effective["exception_handler"].rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name))
+    # what Lambda does not need (tests/test_lambda_package.py builds the zip and checks what is in it)
+    assert {".git", ".venv", "__pycache__", "*.pyc", "tests", "bench", "pyuwsgi*"} <= set(dev["exclude"])
+    assert {"build", "*.egg-info", "Makefile", "README.md", "setup.py", "users.json*"} <= set(dev["exclude_glob"])
+    assert not {"templates", "access_es"} & set(dev["exclude"] + dev["exclude_glob"])
 
 
 def test_bucket_policy_is_valid_json_with_the_documented_placeholders():
