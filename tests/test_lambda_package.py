@@ -122,7 +122,7 @@ def test_the_package_holds_the_app_and_nothing_else_of_the_checkout(package):
     for template in ("login.html", "home.html", "error.html", "base.html"):
         assert f"templates/{template}" in names and f"access_es/templates/{template}" in names
     # what the stage excludes is gone, at any depth (exclude) or at the root (exclude_glob): the
-    # local server (pyuwsgi), Zappa's deploy-time tools, bytecode, the checkout's leftovers
+    # Zappa's deploy-time tools, bytecode, the checkout's leftovers
     for name in names:
         for part in name.split("/"):
             hit = [p for p in SETTINGS["exclude"] if fnmatch.fnmatch(part, p)]
@@ -130,7 +130,7 @@ def test_the_package_holds_the_app_and_nothing_else_of_the_checkout(package):
     for root in roots:
         hit = [p for p in SETTINGS["exclude_glob"] if fnmatch.fnmatch(root, p)]
         assert not hit, f"{root} is in the package although excluded by {hit}"
-    assert not any(n.startswith("pyuwsgi") or n.startswith("access_es.egg-info") for n in names)
+    assert not any(n.startswith("access_es.egg-info") for n in names)
     generated = zipfile.ZipFile(package.zip).read("zappa_settings.py").decode()
     assert "\nDEBUG=False\n" in generated
     assert "\nEXCEPTION_HANDLER='access_es.lambda_adapter.log_unhandled_exception'\n" in generated
@@ -236,9 +236,8 @@ def test_what_the_package_leaves_out_is_not_needed_at_run_time(package, tmp_path
 import importlib, pkgutil, sys
 sys.path.insert(0, sys.argv[1])
 import handler, access_es
-serve_only = {"access_es.server", "access_es.served", "access_es.uwsgi_adapter"}
 for module in pkgutil.walk_packages(access_es.__path__, "access_es."):
-    if module.name not in serve_only and module.name != "access_es.wsgi":  # wsgi builds the app: run above
+    if module.name != "access_es.wsgi":  # wsgi builds the app: run above
         importlib.import_module(module.name)
 import boto3, boto3.s3.transfer
 for service in ("s3", "dynamodb", "ssm", "secretsmanager"):

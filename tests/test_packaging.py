@@ -63,7 +63,7 @@ def test_zappa_settings_are_valid_and_complete():
         module, _, name = effective["exception_handler"].rpartition(".")
         assert callable(getattr(importlib.import_module(module), name))
     # what Lambda does not need (tests/test_lambda_package.py builds the zip and checks what is in it)
-    assert {".git", ".venv", "__pycache__", "*.pyc", "tests", "bench", "pyuwsgi*"} <= set(dev["exclude"])
+    assert {".git", ".venv", "__pycache__", "*.pyc", "tests", "bench"} <= set(dev["exclude"])
     assert {"build", "*.egg-info", "Makefile", "README.md", "setup.py", "users.json*"} <= set(dev["exclude_glob"])
     assert not {"templates", "access_es"} & set(dev["exclude"] + dev["exclude_glob"])
 
