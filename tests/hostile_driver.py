@@ -118,6 +118,27 @@ class RssSampler:
         return max(self.peak - self.baseline, self.hwm_growth)
 
 
+# ---- a normal client ----------------------------------------------------------------------------
+
+@dataclass
+class Timed:
+    what: str
+    seconds: float
+    status: int | None = None
+    error: str | None = None
+
+
+def timed_request(what: str, url: str, *, auth=None, timeout: float = 3.0) -> Timed:
+    """One request on a new connection, timed from connect to the last byte; its status, or what
+    went wrong (after at most about `timeout` seconds per phase)."""
+    started = time.monotonic()
+    try:
+        r = requests.get(url, auth=auth, timeout=(timeout, timeout), headers={"Connection": "close"})
+        return Timed(what, time.monotonic() - started, r.status_code)
+    except requests.RequestException as e:
+        return Timed(what, time.monotonic() - started, error=e.__class__.__name__)
+
+
 # ---- slow clients -------------------------------------------------------------------------------
 
 @dataclass
@@ -137,10 +158,13 @@ class SlowClient:
 class Slowloris:
     """`count` connections to 127.0.0.1:`port`, each sending `GET /_echo/slow-N HTTP/1.1`, a Host
     line, then one more header line every `interval` seconds, never the empty line that ends the
-    head. A thread trickles and watches them until `stop()` or `limit` seconds, whichever is first."""
+    head. A thread trickles and watches them until `stop()` or `limit` seconds, whichever is first.
+    With `reconnect`, each connection the server cuts is replaced by a new one (a persistent
+    attacker), up to `count * 20` connections in all."""
 
-    def __init__(self, port: int, count: int, interval: float = 1.0, limit: float = 60.0):
-        self.port, self.count, self.interval, self.limit = port, count, interval, limit
+    def __init__(self, port: int, count: int, interval: float = 1.0, limit: float = 60.0,
+                 reconnect: bool = False):
+        self.port, self.count, self.interval, self.limit, self.reconnect = port, count, interval, limit, reconnect
         self.clients: list[SlowClient] = []
         self.connect_errors: list[str] = []
         self._stop = threading.Event()
@@ -148,17 +172,8 @@ class Slowloris:
         self._selector = selectors.DefaultSelector()
 
     def __enter__(self) -> "Slowloris":
-        for i in range(self.count):
-            try:
-                sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-                sock.setblocking(False)
-                sock.send(f"GET /_echo/slow-{i} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
-            except OSError as e:  # refused at once: as good as cut
-                self.connect_errors.append(repr(e))
-                continue
-            client = SlowClient(sock, time.monotonic())
-            self.clients.append(client)
-            self._selector.register(sock, selectors.EVENT_READ, client)
+        for _ in range(self.count):
+            self._open()
         self._thread.start()
         return self
 
@@ -167,7 +182,8 @@ class Slowloris:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
         for client in self.clients:
             client.sock.close()
         self._selector.close()
@@ -185,6 +201,20 @@ class Slowloris:
         return not self.open_clients()
 
     # -- the trickling thread --------------------------------------------------------------------
+    def _open(self) -> None:
+        if len(self.clients) + len(self.connect_errors) >= self.count * 20:
+            return
+        try:
+            sock = socket.create_connection(("127.0.0.1", self.port), timeout=2)
+            sock.setblocking(False)
+            sock.send(f"GET /_echo/slow-{len(self.clients)} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
+        except OSError as e:  # refused at once: as good as cut
+            self.connect_errors.append(repr(e))
+            return
+        client = SlowClient(sock, time.monotonic())
+        self.clients.append(client)
+        self._selector.register(sock, selectors.EVENT_READ, client)
+
     def _closed(self, client: SlowClient, how: str) -> None:
         if client.closed_at is None:
             client.closed_at, client.how = time.monotonic(), how
@@ -192,6 +222,9 @@ class Slowloris:
                 self._selector.unregister(client.sock)
             except (KeyError, ValueError):
                 pass
+            client.sock.close()
+            if self.reconnect and not self._stop.is_set():
+                self._open()
 
     def _read(self, client: SlowClient) -> None:
         try:
@@ -228,25 +261,49 @@ class Slowloris:
                         self._closed(client, f"send: {e.__class__.__name__}")
 
 
-# ---- a normal client ----------------------------------------------------------------------------
-
 @dataclass
-class Timed:
-    what: str
-    seconds: float
-    status: int | None = None
-    error: str | None = None
+class SlowlorisRun:
+    """What a normal client met while slow clients trickled, and what became of the slow ones."""
+    normal: list[tuple[float, int, Timed]]   # (seconds since the slow clients came, how many were open, request)
+    clients: list[SlowClient]
+    refused: list[str]
+    started: float
+    ended: float
+
+    def overdue(self, bound: float) -> list[SlowClient]:
+        """Slow connections the server let live longer than `bound` seconds."""
+        return [c for c in self.clients if (c.closed_at if c.closed_at is not None else self.ended) - c.opened > bound]
+
+    def cut_times(self) -> list[float]:
+        return sorted(c.cut_after for c in self.clients if c.cut_after is not None)
 
 
-def timed_request(what: str, url: str, *, auth=None, timeout: float = 3.0) -> Timed:
-    """One request on a new connection, timed from connect to the last byte; its status, or what
-    went wrong (after at most about `timeout` seconds per phase)."""
-    started = time.monotonic()
-    try:
-        r = requests.get(url, auth=auth, timeout=(timeout, timeout), headers={"Connection": "close"})
-        return Timed(what, time.monotonic() - started, r.status_code)
-    except requests.RequestException as e:
-        return Timed(what, time.monotonic() - started, error=e.__class__.__name__)
+def run_slowloris(url: str, auth: tuple[str, str], *, count: int, normal_within: float, until: float,
+                  rounds: int = 1000, reconnect: bool = False, timeout: float = 3.0, pause: float = 0.3,
+                  interval: float = 1.0) -> SlowlorisRun:
+    """`count` slow clients at the server at `url`; once they are all in (after 1.5 intervals), a
+    normal client makes rounds of two requests on new connections (a proxied GET with `auth`, the
+    login page), at most `rounds`, starting none after `normal_within` seconds; then the slow
+    clients go on until all are cut or `until` seconds have passed since they came."""
+    with Slowloris(port_of(url), count, interval, limit=until + 5, reconnect=reconnect) as slow:
+        started = time.monotonic()
+        time.sleep(1.5 * interval)
+        normal = []
+        for i in range(rounds):
+            if time.monotonic() > started + normal_within:
+                break
+            open_now = len(slow.open_clients())
+            for request in (lambda: timed_request("proxied GET", f"{url}/_echo/normal-{i}", auth=auth, timeout=timeout),
+                            lambda: timed_request("login page", f"{url}/_access-es/login", timeout=timeout)):
+                at = time.monotonic() - started
+                normal.append((at, open_now, request()))
+            time.sleep(pause)
+        if reconnect:   # they never all go: keep them at it to the end
+            time.sleep(max(0.0, started + until - time.monotonic()))
+        else:
+            slow.wait_all_cut(started + until)
+        ended = time.monotonic()
+        return SlowlorisRun(normal, list(slow.clients), list(slow.connect_errors), started, ended)
 
 
 # ---- large bodies -------------------------------------------------------------------------------

@@ -24,8 +24,7 @@ import pytest
 
 from .conftest import PASSWORDS, start_proxy, stop_proxy
 from .hostile_driver import (
-    BODY_LIMIT, MIB, Exchange, RssSampler, Slowloris, head_timeout, port_of, status_of, stream_request,
-    timed_request,
+    BODY_LIMIT, MIB, Exchange, RssSampler, head_timeout, port_of, run_slowloris, status_of, stream_request,
 )
 
 BASIC = "Basic " + base64.b64encode(f"alice:{PASSWORDS['alice']}".encode()).decode()
@@ -203,38 +202,25 @@ def test_slow_clients_hold_nobody_up_and_are_cut_after_the_head_timeout(proxy2, 
     connection, are answered in under 3 s; and every slow connection is closed (after a 408, or
     without a word) within HEAD_TIMEOUT + 3 s of its first byte, though it never paused for long."""
     limit = head_timeout()
-    url = proxy2.url
-    normal, open_during = [], []
-    with Slowloris(port_of(url), count=40, interval=1.0, limit=limit + 10) as slow:
-        started = time.monotonic()
-        time.sleep(1.5)   # every slow client has sent its request line and a first header line
-        for i in range(4):
-            if time.monotonic() > started + limit - 1:    # measured while the slow clients are there
-                break
-            open_during.append(len(slow.open_clients()))
-            normal.append(timed_request("proxied GET", f"{url}/_echo/normal-{i}", auth=("alice", PASSWORDS["alice"])))
-            normal.append(timed_request("login page", f"{url}/_access-es/login"))
-            time.sleep(0.3)
-        slow.wait_all_cut(started + limit + 3)
-        clients = list(slow.clients)
-        refused = list(slow.connect_errors)
-    cut = sorted(c.cut_after for c in clients if c.cut_after is not None)
-    still_open = [c for c in clients if c.closed_at is None]
-    summary = (f"normal requests (slow clients open at each round: {open_during}): "
-               + ", ".join(f"{t.what} {t.status or t.error} in {t.seconds:.2f} s" for t in normal)
-               + f"\nslow clients: {len(clients)} connected ({len(refused)} refused), {len(cut)} cut "
-               f"(after {cut[0] if cut else 0:.1f}..{cut[-1] if cut else 0:.1f} s), {len(still_open)} still open "
-               f"after {limit + 3:.0f} s with {max((c.lines for c in still_open), default=0)} header lines sent")
+    run = run_slowloris(proxy2.url, ("alice", PASSWORDS["alice"]), count=40, rounds=4, normal_within=limit - 1,
+                        until=limit + 3)
+    cut, overdue = run.cut_times(), run.overdue(limit + 3)
+    summary = ("normal requests (at s since the slow clients came, with N of them open): "
+               + ", ".join(f"{t.what} at {at:.1f} s ({n} open): {t.status or t.error} in {t.seconds:.2f} s"
+                           for at, n, t in run.normal)
+               + f"\nslow clients: {len(run.clients)} connected ({len(run.refused)} refused), {len(cut)} cut "
+               f"(after {cut[0] if cut else 0:.1f}..{cut[-1] if cut else 0:.1f} s), {len(overdue)} open past "
+               f"{limit + 3:.0f} s with up to {max((c.lines for c in overdue), default=0)} header lines sent")
     print(summary)
     problems = []
-    if len(normal) < 4 or any(t.status != 200 or t.seconds >= 3 for t in normal):
+    if len(run.normal) < 4 or any(t.status != 200 or t.seconds >= 3 for _, _, t in run.normal):
         problems.append("a normal client waited on the slow ones")
-    if still_open or any(c > limit + 3 for c in cut):
+    if overdue:
         problems.append(f"slow clients outlived the {limit:.0f} s head timeout")
-    spoken = [c.received[:100] for c in clients if c.received and not c.received.startswith(b"HTTP/1.1 408 ")]
+    spoken = [c.received[:100] for c in run.clients if c.received and not c.received.startswith(b"HTTP/1.1 408 ")]
     if spoken:
         problems.append(f"slow clients got something other than a 408: {spoken[:3]}")
     assert not problems, "; ".join(problems) + "\n" + summary
     paths = {s.path for s in standin.seen}
-    assert {f"/_echo/normal-{i}" for i in range(len(normal) // 2)} <= paths
+    assert {f"/_echo/normal-{i}" for i in range(len(run.normal) // 2)} <= paths
     assert not any(p.startswith("/_echo/slow-") for p in paths)
