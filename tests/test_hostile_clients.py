@@ -1,8 +1,9 @@
 """Hostile clients against `access-es serve` (issue 11, part 3), over loopback: header names that
 different parsers read differently, large bodies sent before the client is known, and slow clients
 (slowloris). Each runs against the default server (one process) and against `--processes 2
---threads 4`, except the slowloris test, which runs against the latter only (it takes the server's
-head timeout plus a few seconds). The long form is bench/hostile.py (`make bench`).
+--threads 4`, except two: the slowloris test runs against the latter only (it takes the server's
+head timeout plus a few seconds), and the body of exactly the limit (100 MiB through to the
+stand-in) against the former only. The long form is bench/hostile.py (`make bench`).
 
 The contract:
 - a header name with whitespace before the colon or inside it is refused with 400 (RFC 9112 5.1),
