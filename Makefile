@@ -46,7 +46,7 @@ bench-tools:
 # Benchmarks: each bench writes its figures to bench/results/, then report.py gathers them into
 # bench/results/latest.md (targets met or missed) and latest.png. Every bench runs even if one fails, so
 # the report is always written (a failed bench's section is marked as older); make then fails, naming it.
-BENCHES := "proxy_bench.py" "cold_start.py" "large_answers.py" "soak.py --minutes 4"
+BENCHES := "proxy_bench.py" "cold_start.py" "large_answers.py" "soak.py --minutes 4" "hostile.py"
 bench: $(BENCH_STAMP) bench-tools
 	@failed=""; \
 	for b in $(BENCHES); do \

@@ -1,7 +1,7 @@
 """One document from the benches' results: bench/results/latest.md and the chart latest.png.
 
 Each bench writes its table (NAME.md) and, for most, its figures (NAME.json) to bench/results/.
-This reads them, checks the figures against the targets of issue 7, and writes:
+This reads them, checks the figures against the targets of issues 7 and 11, and writes:
 
 - latest.md: a heading (date, machine), the targets met or missed and by how much, the chart, then
   each bench's own section as it wrote it (with its own date, marked when it is older than the
@@ -31,6 +31,7 @@ SECTIONS = [  # (results file stem, what it is)
     ("large_answers", "large answers"),
     ("cold_start", "cold start"),
     ("soak", "soak"),
+    ("hostile", "hostile clients"),
 ]
 STALE_AFTER = timedelta(hours=1)  # a whole `make bench` takes under 10 minutes
 
@@ -129,9 +130,35 @@ def cold_start_targets(cold: dict | None) -> list[Target]:
                    f"cold_start.json, median of {cold['runs']} fresh processes" if cold else "cold_start.json", 0)]
 
 
+def hostile_targets(hostile: dict | None) -> list[Target]:
+    """Issue 11: slow clients hold nobody up and are cut after the head timeout; a body from a client
+    that never authenticates is not held in memory. The worst server configuration counts."""
+    slow = [(c["slowloris"], c["name"]) for c in hostile["configs"]] if hostile else []
+    uploads = [(u, f"{c['name']}, {u['framing']}") for c in hostile["configs"] for u in c["uploads"]] if hostile else []
+    least_answered = min(slow, key=lambda r: r[0]["normal_answered_share"], default=None)
+    most_overdue = max(slow, key=lambda r: r[0]["slow_overdue"], default=None)
+    highest = max(uploads, key=lambda r: r[0]["rss_rise_mib"], default=None)
+
+    def source(worst) -> str:
+        return f"hostile.json, worst: {worst[1]}" if worst else "hostile.json"
+
+    clients = hostile["clients"] if hostile else "many"
+    bound = f"{hostile['head_timeout'] + 3:g} s" if hostile else "the head timeout + 3 s"
+    mib = hostile["upload_mib"] if hostile else "a large"
+    return [
+        Target(f"slowloris ({clients} slow connections): normal requests answered in under 3 s", "at least", 100,
+               "%", least_answered[0]["normal_answered_share"] * 100 if least_answered else None,
+               source(least_answered), 0),
+        Target(f"slowloris: slow connections alive past {bound}", "at most", 0, "",
+               most_overdue[0]["slow_overdue"] if most_overdue else None, source(most_overdue), 0),
+        Target(f"unauthenticated {mib} MiB body: serve RSS rise", "at most", 64, " MiB",
+               highest[0]["rss_rise_mib"] if highest else None, source(highest), 0),
+    ]
+
+
 def targets_section(figures: dict[str, dict | None]) -> list[str]:
     targets = (small_answer_targets(figures["proxy"]) + large_answer_targets(figures["large_answers"])
-               + cold_start_targets(figures["cold_start"]))
+               + cold_start_targets(figures["cold_start"]) + hostile_targets(figures["hostile"]))
     met = sum(1 for t in targets if t.met())
     measured = sum(1 for t in targets if t.met() is not None)
     return ["## Targets: met or missed, by how much", "",
