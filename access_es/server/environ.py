@@ -6,8 +6,7 @@ import re
 import sys
 from urllib.parse import unquote_to_bytes
 
-from ..errors import BadRequest, ProxyError, RequestTooLarge
-from .limits import MAX_REQUEST_BODY
+from ..errors import BadRequest, ProxyError
 
 _FOLDED = re.compile(rb"\n[ \t]")
 _PROXY_HEADERS = ("HTTP_X_FORWARDED_", "HTTP_FORWARDED")
@@ -34,8 +33,6 @@ def request_problem(request) -> ProxyError | None:
             length = value
     if coding is not None and length is not None:
         return BadRequest("a request may not carry both Transfer-Encoding and Content-Length")
-    if length is not None and int(length) > MAX_REQUEST_BODY:
-        return RequestTooLarge(f"the request body is over {MAX_REQUEST_BODY:,} bytes")
     return None
 
 

@@ -33,15 +33,20 @@ class BodyReader:
     then. A body cut short, malformed or over MAX_REQUEST_BODY raises a ProxyError (the app answers
     it), and the connection is then not reused."""
 
-    def __init__(self, sock: socket.socket, conn: h11.Connection):
+    def __init__(self, sock: socket.socket, conn: h11.Connection, request: h11.Request):
         self.sock = sock
         self.conn = conn
+        self.declared = next((int(v) for n, v in request.headers if n == b"content-length"), None)
         self.received = 0
         self.finished = False
         self.broken = False
         self._buffer = bytearray()
 
     def _next_chunk(self) -> bytes:
+        if self.declared is not None and self.declared > MAX_REQUEST_BODY:
+            # refused when the app first asks for it (after authentication), never read
+            self.broken = True
+            raise RequestTooLarge(f"the request body is over {MAX_REQUEST_BODY:,} bytes")
         while True:
             try:
                 event = self.conn.next_event()
@@ -97,22 +102,21 @@ class BodyReader:
     def __iter__(self):
         return iter(self.readline, b"")
 
-    def unread_is_small(self, request: h11.Request) -> bool:
+    def unread_is_small(self) -> bool:
         """Whether what the client still has to send of the body is known, already on its way, and
         at most DISCARD_LIMIT bytes."""
         if self.finished:
             return True
         if self.broken or self.conn.they_are_waiting_for_100_continue:
             return False
-        length = next((v for n, v in request.headers if n == b"content-length"), None)
-        return length is not None and int(length) - self.received <= DISCARD_LIMIT
+        return self.declared is not None and self.declared - self.received <= DISCARD_LIMIT
 
 
 def serve(sock: socket.socket, conn: h11.Connection, request: h11.Request, environ: dict,
           app: Callable) -> str:
     """Run `app` for `request` and write its answer; returns what the connection does next
     (NEXT_REQUEST, DISCARD_BODY or CLOSE)."""
-    body = BodyReader(sock, conn)
+    body = BodyReader(sock, conn, request)
     environ["wsgi.input"] = body
     state: dict = {}
 
@@ -135,12 +139,12 @@ def serve(sock: socket.socket, conn: h11.Connection, request: h11.Request, envir
             if not chunk:
                 continue
             if not state.get("sent"):
-                pending = _head(conn, state, request, body)
+                pending = _head(conn, state, body)
                 state["sent"] = True
             sock.sendall(pending + conn.send(h11.Data(data=chunk)))
             pending = b""
         if not state.get("sent"):
-            pending = _head(conn, state, request, body)
+            pending = _head(conn, state, body)
             state["sent"] = True
         sock.sendall(pending + conn.send(h11.EndOfMessage()))
     except (OSError, h11.LocalProtocolError):
@@ -158,10 +162,10 @@ def serve(sock: socket.socket, conn: h11.Connection, request: h11.Request, envir
     return CLOSE
 
 
-def _head(conn: h11.Connection, state: dict, request: h11.Request, body: BodyReader) -> bytes:
+def _head(conn: h11.Connection, state: dict, body: BodyReader) -> bytes:
     code, _, reason = state["status"].partition(" ")
     headers = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in state["headers"]]
-    if not body.unread_is_small(request):
+    if not body.unread_is_small():
         headers = [(n, v) for n, v in headers if n.lower() != b"connection"] + [(b"Connection", b"close")]
     if not any(n.lower() == b"server" for n, _ in headers):
         headers.append((b"Server", SERVER_NAME))

@@ -154,7 +154,6 @@ class EventLoop:
         problem = head_problem(bytes(head[:end.end()]))
         conn.http = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
         conn.http.receive_data(bytes(head))
-        conn.head = bytearray()
         try:
             request = conn.http.next_event()
         except h11.RemoteProtocolError as e:
@@ -163,6 +162,7 @@ class EventLoop:
         if type(request) is not h11.Request:
             self._refuse(conn, BadRequest("malformed request head"))
             return
+        conn.head = bytearray()
         problem = problem or request_problem(request)
         if problem is not None:
             self._refuse(conn, problem, request)
@@ -221,9 +221,10 @@ class EventLoop:
     def _refuse(self, conn: Connection, error: ProxyError, request: h11.Request | None = None) -> None:
         """Answer a request that never reaches the app (a malformed or too slow head), log it as
         every request is logged, and end the connection."""
-        environ = {"REQUEST_METHOD": request.method.decode("ascii") if request else "-",
-                   "PATH_INFO": request.target.decode("latin-1").split("?")[0] if request else "-",
-                   "REMOTE_ADDR": conn.client[0], "SERVER_PROTOCOL": "HTTP/1.1"}
+        method, path = _request_line(request, conn.head)
+        conn.head = bytearray()
+        environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "REMOTE_ADDR": conn.client[0],
+                   "SERVER_PROTOCOL": "HTTP/1.1"}
         answer: dict = {}
 
         def start(status, headers, exc_info=None):
@@ -304,9 +305,27 @@ class EventLoop:
         return serve(conn.sock, conn.http, request, environ, self.app)
 
 
+_REQUEST_LINE = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}) ([\x21-\x7e]{1,2048}) HTTP/")
+
+
+def _request_line(request: h11.Request | None, head: bytes) -> tuple[str, str]:
+    """Method and path (never the query) of a refused request, for its log line: from the parsed
+    request, or read from a head that h11 could not parse, or "-"."""
+    if request is not None:
+        return request.method.decode("ascii"), request.target.decode("latin-1").split("?")[0]
+    line = _REQUEST_LINE.match(head)
+    if line is None:
+        return "-", "-"
+    return line.group(1).decode("ascii"), line.group(2).decode("ascii").split("?")[0]
+
+
 def _protocol_error(e: h11.RemoteProtocolError) -> ProxyError:
     if e.error_status_hint == 431:
         return HeadersTooLarge(f"the request head is over {MAX_HEAD:,} bytes")
     if e.error_status_hint == 501:
         return NotImplementedCoding(f"{e}; send the body with a Content-Length, or chunked")
-    return BadRequest(f"malformed request: {e}")
+    # h11 quotes the offending line after a colon: never repeated (a header line may hold a secret)
+    what = str(e).split(":", 1)[0]
+    if what == "illegal header line":
+        what += " (a header name must be a token followed at once by its colon: RFC 9112 5.1)"
+    return BadRequest(f"malformed request: {what}")
