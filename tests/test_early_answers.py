@@ -379,6 +379,10 @@ def _raw(prep: requests.PreparedRequest, host: str):
     return head.encode("latin-1") + b"\r\n", pieces
 
 
+class BadAnswer(Exception):
+    """The connection ended before a whole answer, or the answer cannot be framed."""
+
+
 class Answer:
     def __init__(self, status: int, headers: dict[str, str], body: bytes):
         self.status, self.headers, self.body = status, headers, body
@@ -393,7 +397,7 @@ def read_answer(sock: socket.socket, buffered: bytearray) -> Answer:
     while b"\r\n\r\n" not in buffered:
         data = sock.recv(65536)
         if not data:
-            raise EOFError(f"the connection ended before an answer's head: {bytes(buffered[:200])!r}")
+            raise BadAnswer(f"the connection ended before an answer's head: {bytes(buffered[:200])!r}")
         buffered += data
     head, _, rest = bytes(buffered).partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -402,11 +406,13 @@ def read_answer(sock: socket.socket, buffered: bytearray) -> Answer:
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
+    if "content-length" not in headers:
+        raise BadAnswer(f"an answer without Content-Length (the proxy's own answers all have one): {head[:300]!r}")
+    length = int(headers["content-length"])
     while len(rest) < length:
         data = sock.recv(65536)
         if not data:
-            raise EOFError("the connection ended inside an answer's body")
+            raise BadAnswer("the connection ended inside an answer's body")
         rest += data
     buffered[:] = rest[length:]
     return Answer(status, headers, rest[:length])
@@ -444,7 +450,7 @@ def wire_check(bed: Bed, kind: Kind, size: int, session: requests.Session) -> st
         buffered = bytearray()
         try:
             answer = read_answer(sock, buffered)
-        except (OSError, EOFError) as e:
+        except (OSError, BadAnswer) as e:
             return f"the answer was lost: {e!r}"
         if answer.status != kind.status:
             return f"the answer was {answer.status}, not {kind.status}: {answer.body[:200]!r}"
@@ -470,7 +476,7 @@ def wire_check(bed: Bed, kind: Kind, size: int, session: requests.Session) -> st
         try:
             sock.sendall(NORMAL_GET)
             after = read_answer(sock, buffered)
-        except (OSError, EOFError) as e:
+        except (OSError, BadAnswer) as e:
             return f"the connection was kept open (no Connection: close), but the next request failed: {e!r}"
         if after.status != 200:
             return f"the next request on the kept connection got {after.status}: {after.body[:200]!r}"
