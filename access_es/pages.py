@@ -17,12 +17,50 @@ OWN_PREFIX = "/_access-es"
 bp = Blueprint("access_es", __name__, url_prefix=OWN_PREFIX)
 
 
-def safe_next(value: str | None, default: str) -> str:
-    """`next` only when it is a path on this site; anything that a browser could read as another
-    host (`//evil`, `/\\evil`, `https:evil`, tabs or newlines that browsers strip) falls back."""
-    if value and is_local_path(value) and not value.startswith(OWN_PREFIX + "/login"):
-        return value
-    return default
+def safe_next(value: str | None, default: str, prefix: str = "") -> str:
+    """`next` only when it is a path of this app; anything else falls back to `default`.
+
+    A path of this app: on this site (nothing a browser could read as another host: `//evil`,
+    `/\\evil`, `https:evil`, tabs or newlines that browsers strip), under the app's mount `prefix`
+    (SCRIPT_NAME: an API Gateway stage such as `/dev`, outside which API Gateway answers "Missing
+    Authentication Token"), and not the login page itself. Both are judged on the path the browser
+    will ask for, once it has resolved dot segments (`/dev/../x` is `/x`; `%2e` counts as `.`).
+    """
+    if not value or not is_local_path(value):
+        return default
+    path = browser_path(value)
+    if prefix:
+        if path != prefix and not path.startswith(prefix + "/"):
+            return default
+        path = path[len(prefix):] or "/"
+    if path.startswith(OWN_PREFIX + "/login"):
+        return default
+    return value
+
+
+_DOT = (".", "%2e")
+_DOT_DOT = ("..", ".%2e", "%2e.", "%2e%2e")
+
+
+def browser_path(value: str) -> str:
+    """The path a browser requests for the same-site path `value`: without its query and fragment,
+    dot segments resolved as the WHATWG URL standard does (pure; `value` starts with '/')."""
+    path = value.split("?", 1)[0].split("#", 1)[0]
+    segments = path.split("/")[1:]
+    out: list[str] = []
+    for i, segment in enumerate(segments):
+        last = i == len(segments) - 1
+        if segment.lower() in _DOT_DOT:
+            if out:
+                out.pop()
+            if last:
+                out.append("")
+        elif segment.lower() in _DOT:
+            if last:
+                out.append("")
+        else:
+            out.append(segment)
+    return "/" + "/".join(out)
 
 
 def login_url(next_path: str | None = None) -> str:
@@ -51,7 +89,7 @@ def _check_csrf() -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    next_path = safe_next(request.values.get("next"), home_url())
+    next_path = safe_next(request.values.get("next"), home_url(), request.script_root)
     name = request.form.get("username", "")
 
     def form(status: int = 200, error: str | None = None, reason: str | None = None, headers=None):

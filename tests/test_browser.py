@@ -67,3 +67,40 @@ def test_login_then_an_oversized_kibana_fetch_arrives_whole(overflow_proxy, over
     assert "overflow bucket" in status
     line = overflow_proxy.wait_log(lambda l: l.get("status") == 303 and "internal/search" in l.get("path", ""))
     assert line["overflow"]["size"] > 6_291_556
+
+
+def test_a_refused_large_fetch_and_the_next_fetch_both_resolve(proxy, chrome):
+    """Issue 11: a keep-alive browser whose large POST is refused before its body is read (401: no
+    session; 404: our own namespace) still gets that answer, and its next fetch on the pooled
+    connection works: no TypeError "Failed to fetch"."""
+    chrome.get(proxy.url + "/_access-es/login")               # a page of the proxy's origin
+    chrome.set_script_timeout(120)
+    outcomes = chrome.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const attempts = [];
+        (async () => {
+          for (const size of [1024, 64 * 1024, 8 * 1024 * 1024]) {
+            const body = 'x'.repeat(size);
+            for (let round = 0; round < 5; round++) {
+              for (const [url, expected] of [['/logs-demo/_search', 401], ['/_access-es/no-such-route', 404]]) {
+                const attempt = {size, round, url, expected};
+                try {
+                  const r = await fetch(url, {method: 'POST', body, headers: {'Content-Type': 'application/json'}});
+                  await r.text();
+                  attempt.refused = r.status;
+                } catch (e) { attempt.refused = String(e); }
+                try {
+                  const r = await fetch('/_access-es/health', {headers: {'Accept': 'application/json'}});
+                  await r.text();
+                  attempt.next = r.status;
+                } catch (e) { attempt.next = String(e); }
+                attempts.push(attempt);
+              }
+            }
+          }
+          done(attempts);
+        })();
+    """)
+    assert len(outcomes) == 30
+    wrong = [a for a in outcomes if a["refused"] != a["expected"] or a["next"] != 200]
+    assert not wrong, wrong
