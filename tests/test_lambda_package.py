@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ACCESS_KEY, APP_SECRET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN
-from .upstream import Reply, pattern_bytes
+from access_es.standin.domain import Reply, pattern_bytes
 from .zappa_harness import header, rest_event
 
 REPO = Path(__file__).resolve().parent.parent
