@@ -131,8 +131,35 @@ def serve(sock: socket.socket, conn: h11.Connection, request: h11.Request, envir
     except Exception:  # the app's own error handling failed: an answer all the same, never silence
         log.exception("access-es serve: the app failed on %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"])
         body.broken = True
-        result = wsgi_error(environ, start_response, ProxyError("access-es failed unexpectedly; see its log"),
-                            500, "internal_error")
+        result = _internal_error(environ, start_response)
+    try:
+        _write(sock, conn, state, body, result)
+    except (OSError, h11.LocalProtocolError):
+        return CLOSE  # the client went away, or the app's answer did not match its own framing
+    except Exception:
+        # The answer failed while it was being produced (the upstream stopped mid-body, say). If
+        # nothing was sent yet, the client gets a 500; otherwise the connection ends without the
+        # answer's end (no last chunk, or fewer bytes than its Content-Length): a client can tell
+        # it was cut, never a silently shorter body.
+        log.exception("access-es serve: the answer to %s %s failed", environ["REQUEST_METHOD"], environ["PATH_INFO"])
+        if not state.get("sent"):
+            body.broken = True
+            try:
+                _write(sock, conn, state, body, _internal_error(environ, start_response))
+            except Exception:
+                pass
+        return CLOSE
+    if conn.our_state is not h11.DONE:
+        return CLOSE
+    if conn.their_state is h11.DONE:
+        return NEXT_REQUEST
+    if conn.their_state is h11.SEND_BODY:
+        return DISCARD_BODY
+    return CLOSE
+
+
+def _write(sock: socket.socket, conn: h11.Connection, state: dict, body: BodyReader, result) -> None:
+    """Send the answer: its head with the first chunk of its body (one write for small answers)."""
     try:
         pending = b""
         for chunk in result:
@@ -147,19 +174,15 @@ def serve(sock: socket.socket, conn: h11.Connection, request: h11.Request, envir
             pending = _head(conn, state, body)
             state["sent"] = True
         sock.sendall(pending + conn.send(h11.EndOfMessage()))
-    except (OSError, h11.LocalProtocolError):
-        return CLOSE  # the client went away, or the app's answer did not match its own framing
     finally:
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    if conn.our_state is not h11.DONE:
-        return CLOSE
-    if conn.their_state is h11.DONE:
-        return NEXT_REQUEST
-    if conn.their_state is h11.SEND_BODY:
-        return DISCARD_BODY
-    return CLOSE
+
+
+def _internal_error(environ: dict, start_response):
+    return wsgi_error(environ, start_response, ProxyError("access-es failed unexpectedly; see its log"), 500,
+                      "internal_error")
 
 
 def _head(conn: h11.Connection, state: dict, body: BodyReader) -> bytes:

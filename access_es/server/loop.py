@@ -291,7 +291,11 @@ class EventLoop:
                 while not self.requests:
                     self.request_ready.wait()
                 conn, request = self.requests.popleft()
-            what_next = self._serve(conn, request)
+            try:
+                what_next = self._serve(conn, request)
+            except BaseException:  # never lose a worker, nor leave its connection hanging
+                log.exception("access-es serve: a worker failed")
+                what_next = CLOSE
             self.returned.append((conn, what_next))
             try:
                 self._wake_writer.send(b"\0")
