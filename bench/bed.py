@@ -24,7 +24,7 @@ if str(REPO) not in sys.path:
 
 from access_es.standin.domain import StandIn  # noqa: E402
 from access_es.standin.sigv4_verify import Credentials  # noqa: E402
-from tests.conftest import (  # noqa: E402  (the test bed is the bench bed)
+from testbed.proxy import (  # noqa: E402  (the test bed is the bench bed: testbed/)
     ACCESS_KEY, OVERFLOW_BUCKET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN, VENV_BIN, free_port,
 )
 

@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 
 from bed import PASSWORDS, REPO, Bed, heading, write_figures, write_results  # noqa: E402  (bench/ is on sys.path)
-from tests.conftest import start_proxy, stop_proxy  # noqa: E402
-from tests.hostile_driver import (  # noqa: E402
+from testbed.proxy import start_proxy, stop_proxy  # noqa: E402
+from testbed.hostile_driver import (  # noqa: E402
     MIB, RssSampler, head_timeout, port_of, run_slowloris, stream_request,
 )
 

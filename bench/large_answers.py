@@ -42,7 +42,7 @@ from bed import (  # noqa: E402  (bench/ is on sys.path when run as a script)
     ACCESS_KEY, OVERFLOW_BUCKET, PASSWORDS, REGION, REPO, SECRET_KEY, SESSION_TOKEN, Bed, PeakRss, heading,
     tree_cpu_seconds, tree_rss_kib, write_figures, write_results,
 )
-from tests.conftest import start_proxy, stop_proxy  # noqa: E402
+from testbed.proxy import start_proxy, stop_proxy  # noqa: E402
 
 KIB, MIB = 1024, 1024 * 1024
 

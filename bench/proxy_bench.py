@@ -33,7 +33,7 @@ import requests
 from bed import (  # bench/ is on sys.path when run as a script
     PASSWORDS, REPO, heading, tree_cpu_seconds, write_figures, write_results,
 )
-from tests.conftest import APP_SECRET, aws_env, free_port, stop_proxy, RunningProxy, VENV_BIN  # noqa: E402
+from testbed.proxy import APP_SECRET, aws_env, free_port, stop_proxy, RunningProxy, VENV_BIN  # noqa: E402
 
 SMALL = b'{"took":1,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},' \
         b'"hits":{"total":{"value":1,"relation":"eq"},"max_score":1.0,"hits":[{"_index":"logs","_id":"1",' \

@@ -10,8 +10,8 @@ import argparse
 import sys
 
 from bed import PASSWORDS, REPO, Bed, heading, write_results  # noqa: E402  (bench/ is on sys.path when run as a script)
-from tests.conftest import start_proxy, stop_proxy  # noqa: E402
-from tests.load_driver import install_routes, run_load  # noqa: E402
+from testbed.proxy import start_proxy, stop_proxy  # noqa: E402
+from testbed.load_driver import install_routes, run_load  # noqa: E402
 
 
 def trough_trend(samples: list[tuple[float, float]], window: float = 30.0) -> float:

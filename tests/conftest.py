@@ -2,20 +2,16 @@
 
 - `standin`: the SigV4-verifying stand-in domain (access_es/standin/), in this process, so a test
   can add routes and read what arrived (`standin.seen`);
-- `proxy`: `access-es serve` in a subprocess (the real console script and WSGI server), signing
-  with the test keys; its log lines are readable through `proxy.log_lines()`;
+- `proxy`: `access-es serve` in a subprocess (the real console script and server), signing with
+  the test keys; its log lines are readable through `proxy.log_lines()` (testbed/proxy.py, the
+  test bed shared with the benches);
 - `accounts`: a users file with an admin (alice) and a readonly account (bob);
 - `app` / `client`: the Flask app in-process, for fast view tests.
 """
 from __future__ import annotations
 
-import json
-import os
-import socket
 import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,20 +22,10 @@ from access_es.stores import open_stores
 from access_es.accounts.passwords import hash_password
 from access_es.standin.domain import StandIn
 from access_es.standin.sigv4_verify import Credentials
-
-ACCESS_KEY = "AKIATESTACCESSKEY001"
-SECRET_KEY = "test/secret+key/for/the/standin/0123456789"
-SESSION_TOKEN = "IQoJb3JpZ2luX2VjEtestsessiontoken//+=="
-REGION = "us-east-1"
-PASSWORDS = {"alice": "alice-password-1", "bob": "bob-password-22"}
-APP_SECRET = "test-secret-key-0123456789abcdef"
-VENV_BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from testbed.proxy import (  # noqa: F401  (the test bed, shared with bench/; tests import these from here)
+    ACCESS_KEY, APP_SECRET, OVERFLOW_BUCKET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN, VENV_BIN, RunningProxy,
+    aws_env, free_port, start_proxy, stop_proxy,
+)
 
 
 @pytest.fixture(scope="session")
@@ -71,84 +57,6 @@ def accounts_file(tmp_path_factory) -> Path:
     return path
 
 
-def aws_env(**extra: str) -> dict[str, str]:
-    """A process environment with the test keys and nothing from this machine's AWS setup."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ACCESS_ES_"))}
-    env.update(
-        AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_SESSION_TOKEN=SESSION_TOKEN,
-        AWS_REGION=REGION, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        AWS_EC2_METADATA_DISABLED="true",
-    )
-    env.update(extra)
-    return env
-
-
-@dataclass
-class RunningProxy:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def log_lines(self) -> list[dict]:
-        """The JSON request lines the proxy wrote so far."""
-        out = []
-        for line in self.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("{"):
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    pass
-        return out
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def wait_log(self, predicate, timeout: float = 5.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in reversed(self.log_lines()):
-                if predicate(line):
-                    return line
-            time.sleep(0.05)
-        raise AssertionError(f"no matching log line in:\n{self.log_text()[-3000:]}")
-
-
-def start_proxy(tmp_path: Path, endpoint: str, accounts: Path, *, args: tuple[str, ...] = (),
-                program: Path = VENV_BIN / "access-es", cwd: Path | None = None,
-                **env_extra: str) -> RunningProxy:
-    """`program serve` (this environment's console script unless told) in front of `endpoint`,
-    once it answers its health check."""
-    port = free_port()
-    log_path = tmp_path / f"proxy-{port}.log"
-    env = aws_env(**{
-        "ACCESS_ES_ENDPOINT": endpoint, "ACCESS_ES_SECRET_KEY": APP_SECRET, "ACCESS_ES_USERS": str(accounts),
-        "ACCESS_ES_REGION": REGION, **env_extra,
-    })
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [str(program), "serve", "--port", str(port), *args],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"access-es serve exited {proc.returncode}:\n{log_path.read_text()}")
-        try:
-            if requests.get(url + "/_access-es/health", timeout=1).ok:
-                return RunningProxy(url, proc, log_path)
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"access-es serve did not come up:\n{log_path.read_text()}")
-
-
-def stop_proxy(p: RunningProxy) -> None:
-    p.process.terminate()
-    try:
-        p.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        p.process.kill()
 
 
 @pytest.fixture(scope="session")
@@ -239,9 +147,6 @@ def moto_env(moto_server, monkeypatch):
         if name.startswith("AWS_"):
             monkeypatch.setenv(name, value)
     return moto_server
-
-
-OVERFLOW_BUCKET = "access-es-test-overflow"
 
 
 @pytest.fixture(scope="session")

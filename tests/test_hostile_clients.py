@@ -24,7 +24,7 @@ import time
 import pytest
 
 from .conftest import PASSWORDS, start_proxy, stop_proxy
-from .hostile_driver import (
+from testbed.hostile_driver import (
     BODY_LIMIT, MIB, Exchange, RssSampler, head_timeout, port_of, run_slowloris, status_of, stream_request,
 )
 

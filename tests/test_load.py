@@ -1,7 +1,7 @@
 """The short form of the load test (the long soak is `make bench`): concurrent clients, mixed small,
 large, overflow requests and logins/logouts, for a fixed time. Zero errors, zero corruption."""
 from .conftest import PASSWORDS
-from .load_driver import install_routes, run_load
+from testbed.load_driver import install_routes, run_load
 
 
 def test_mixed_load_has_no_errors_and_no_corruption(overflow_proxy, standin, moto_server):
