@@ -290,3 +290,39 @@ def test_several_worker_processes_serve_and_stop_together(standin, accounts_file
                    for pid in workers)
     with pytest.raises(requests.ConnectionError):
         requests.get(proxy.url + "/_access-es/health", timeout=2)
+
+
+@pytest.mark.parametrize("size", [200_000, 3_000_000])   # relayed whole from memory / streamed
+def test_an_answer_cut_short_upstream_is_never_relayed_as_whole(proxy, standin, size):
+    """The upstream declares more than it sends and closes: the client must be able to tell (a 502,
+    or a body that ends before its framing says), and the server goes on serving."""
+    standin.route("/_cut", lambda req: Reply(200, [], pattern_bytes(size // 2), content_type="application/octet-stream",
+                                            declared_length=size))
+    conn = http.client.HTTPConnection("127.0.0.1", port_of(proxy), timeout=10)
+    try:
+        conn.request("GET", "/_cut/x", headers={"Authorization": BASIC})
+        r = conn.getresponse()
+        if r.status == 200:   # streamed: the head went before the upstream failed
+            with pytest.raises(http.client.IncompleteRead):
+                r.read()
+        else:
+            assert r.status == 502 and r.read()
+    finally:
+        conn.close()
+    r = requests.get(proxy.url + "/_echo/after-cut", auth=("alice", PASSWORDS["alice"]), timeout=10)
+    assert r.status_code == 200
+
+
+def test_worker_processes_end_with_their_supervisor_even_if_it_is_killed(standin, accounts_file, tmp_path):
+    from .conftest import start_proxy
+
+    proxy = start_proxy(tmp_path, standin.url, accounts_file, args=("--processes", "2", "--threads", "2"))
+    workers = _descendants(proxy.process.pid)
+    assert len(workers) == 2
+    proxy.process.kill()                      # SIGKILL: the supervisor cannot stop them itself
+    proxy.process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}/stat").exists() and " Z " not in Path(f"/proc/{pid}/stat").read_text()
+                   for pid in workers)

@@ -93,10 +93,12 @@ def _supervise(processes: int, serve) -> int:
     children: set[int] = set()
     stopping = False
 
+    supervisor = os.getpid()
+
     def spawn() -> None:
         pid = os.fork()
         if pid == 0:
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            _end_with(supervisor)
             code = 1
             try:
                 code = serve()
@@ -151,6 +153,19 @@ def _supervise(processes: int, serve) -> int:
     for pid in children:
         os.kill(pid, signal.SIGKILL)
     return 0
+
+
+def _end_with(supervisor: int) -> None:
+    """In a worker process: be sent SIGTERM if the supervisor dies, even by SIGKILL (Linux), so that
+    no orphaned worker keeps serving on the port."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != supervisor:  # it died before the line above
+        os._exit(0)
 
 
 def _how(status: int) -> str:
