@@ -326,3 +326,13 @@ def test_worker_processes_end_with_their_supervisor_even_if_it_is_killed(standin
         time.sleep(0.1)
     assert not any(Path(f"/proc/{pid}/stat").exists() and " Z " not in Path(f"/proc/{pid}/stat").read_text()
                    for pid in workers)
+
+
+def test_a_head_sent_byte_by_byte_is_read_whole(proxy, standin):
+    head = f"GET /_echo/bytes HTTP/1.1\r\nHost: x\r\nAuthorization: {BASIC}\r\nX-Pad: {'p' * 2000}\r\n\r\n".encode()
+    with connect(proxy) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(len(head)):
+            s.send(head[i:i + 1])
+        answer, _ = read_answer(s)
+    assert answer.startswith(b"HTTP/1.1 200 ") and standin.last().path == "/_echo/bytes"

@@ -142,11 +142,13 @@ class EventLoop:
             conn.head_started = time.monotonic()
             conn.deadline = conn.head_started + HEAD_TIMEOUT
         conn.head += data
-        self._parse_head(conn)
+        self._parse_head(conn, len(conn.head) - len(data))
 
-    def _parse_head(self, conn: Connection) -> None:
+    def _parse_head(self, conn: Connection, known: int = 0) -> None:
+        """`known`: how many bytes of the head were searched for its end already (a head that
+        trickles in byte by byte must not be searched from its start each time)."""
         head = conn.head
-        end = _END_OF_HEAD.search(head)
+        end = _END_OF_HEAD.search(head, max(0, known - 3))
         if end is None or end.end() > MAX_HEAD:
             if len(head) > MAX_HEAD:
                 self._refuse(conn, HeadersTooLarge(f"the request head is over {MAX_HEAD:,} bytes"))
