@@ -24,6 +24,7 @@ if str(REPO) not in sys.path:
 
 from access_es.standin.domain import StandIn  # noqa: E402
 from access_es.standin.sigv4_verify import Credentials  # noqa: E402
+from testbed.processes import stat_fields, tree_pids  # noqa: E402
 from testbed.proxy import (  # noqa: E402  (the test bed is the bench bed: testbed/)
     ACCESS_KEY, OVERFLOW_BUCKET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN, VENV_BIN, free_port,
 )
@@ -97,30 +98,6 @@ _PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _stat_fields(pid: int) -> list[str]:
-    """/proc/PID/stat after the command name (which may hold spaces and parentheses): field 0 is
-    the state, 1 the parent's pid, 11/12 utime/stime, 13/14 the reaped children's."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def tree_pids(root: int) -> list[int]:
-    """The process and its living descendants, found through every process's parent link (this
-    kernel has no /proc/PID/task/TID/children)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                children.setdefault(int(_stat_fields(int(entry))[1]), []).append(int(entry))
-            except (OSError, IndexError):  # gone while we looked
-                pass
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
-
-
 def _rss_kib(pid: int) -> int:
     try:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE_KIB
@@ -141,7 +118,7 @@ def tree_cpu_seconds(root: int) -> float:
     ticks = 0
     for pid in tree_pids(root):
         try:
-            fields = _stat_fields(pid)
+            fields = stat_fields(pid)
         except OSError:
             continue
         ticks += sum(int(fields[i]) for i in (11, 12, 13, 14))

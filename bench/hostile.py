@@ -1,5 +1,5 @@
 """The long form of the hostile-client tests (tests/test_hostile_clients.py): against `access-es serve`
-with its defaults (one process, 16 threads) and with `--processes 2 --threads 4`,
+with its defaults (one process per CPU, 16 threads each) and with `--processes 2 --threads 4`,
 
 - slowloris: `--clients` connections that trickle a header line a second and never end their head,
   each replaced by a new one when the server cuts it, for `--seconds`; meanwhile a normal client
@@ -20,11 +20,12 @@ from pathlib import Path
 
 from bed import PASSWORDS, REPO, Bed, heading, write_figures, write_results  # noqa: E402  (bench/ is on sys.path)
 from testbed.proxy import start_proxy, stop_proxy  # noqa: E402
+from access_es.server import default_processes  # noqa: E402
 from testbed.hostile_driver import (  # noqa: E402
     MIB, RssSampler, head_timeout, port_of, run_slowloris, stream_request,
 )
 
-CONFIGS = [("defaults (1 process, 16 threads)", ()),
+CONFIGS = [(f"defaults ({default_processes()} processes, 16 threads)", ()),
            ("--processes 2 --threads 4", ("--processes", "2", "--threads", "4"))]
 ANSWERED_WITHIN = 3.0   # seconds: a normal request slower than this counts as held up
 

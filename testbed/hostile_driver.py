@@ -13,7 +13,6 @@ Everything is bounded: in count (connections, bytes) and in time (socket timeout
 """
 from __future__ import annotations
 
-import os
 import selectors
 import socket
 import threading
@@ -22,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from .processes import tree_pids
 
 MIB = 1024 * 1024
 # The request body limit of the rewritten server (issue 11): larger bodies get 413.
@@ -42,24 +43,6 @@ def port_of(url: str) -> int:
 
 
 # ---- the server's memory ------------------------------------------------------------------------
-
-def tree_pids(root: int) -> list[int]:
-    """The process and its living descendants (with --processes N, a master and its workers)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):  # gone while we looked
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
-
 
 def _status_kib(pid: int, field: str) -> int:
     """A memory figure from /proc/PID/status (VmRSS: resident now; VmHWM: the highest it has been)."""

@@ -16,6 +16,7 @@ import requests
 
 from .conftest import PASSWORDS
 from .test_proxy_wire import raw_request
+from testbed.processes import tree_pids
 from access_es.standin.domain import Reply, pattern_bytes
 
 BASIC = "Basic " + base64.b64encode(f"alice:{PASSWORDS['alice']}".encode()).decode()
@@ -247,19 +248,7 @@ def test_malformed_chunk_sizes_are_refused(proxy, standin):
 
 
 def _descendants(pid: int) -> set[int]:
-    children: dict[int, set[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), set()).add(int(stat.parent.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            found.add(child)
-            todo.append(child)
-    return found
+    return set(tree_pids(pid)) - {pid}
 
 
 def test_several_worker_processes_serve_and_stop_together(standin, accounts_file, tmp_path):
