@@ -325,3 +325,30 @@ def test_a_head_sent_byte_by_byte_is_read_whole(proxy, standin):
             s.send(head[i:i + 1])
         answer, _ = read_answer(s)
     assert answer.startswith(b"HTTP/1.1 200 ") and standin.last().path == "/_echo/bytes"
+
+
+def test_running_out_of_descriptors_is_survived(standin, accounts_file, tmp_path):
+    """With few file descriptors, more connections than it can accept: the rest wait in the
+    backlog; once they go, the server accepts again (it must not stop listening for good)."""
+    from .conftest import VENV_BIN, start_proxy, stop_proxy
+
+    wrapper = tmp_path / "few-descriptors"
+    wrapper.write_text(f'#!/bin/sh\nulimit -n 48\nexec "{VENV_BIN / "access-es"}" "$@"\n')
+    wrapper.chmod(0o755)
+    proxy = start_proxy(tmp_path, standin.url, accounts_file, program=wrapper, args=("--processes", "1"))
+    try:
+        idle = [connect(proxy) for _ in range(80)]   # more than 48 descriptors can hold
+        for s in idle:
+            s.close()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                r = requests.get(proxy.url + "/_echo/after-emfile", headers={"Authorization": BASIC}, timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the server stopped accepting"
+                time.sleep(0.2)
+        assert r.status_code == 200
+        assert "accept failed" in proxy.log_text()
+    finally:
+        stop_proxy(proxy)

@@ -109,7 +109,7 @@ class EventLoop:
                 sock, address = self.listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as e:  # out of descriptors, say: the backlog keeps them
+            except OSError as e:  # out of descriptors, say: the backlog keeps them until the next tick
                 log.warning("access-es serve: accept failed: %s", e)
                 break
             sock.setblocking(False)
@@ -256,6 +256,8 @@ class EventLoop:
             self._accept_more(True)
 
     def _expire(self, now: float) -> None:
+        if not self.accepting and len(self.connections) < MAX_CONNECTIONS:
+            self._accept_more(True)  # after a failed accept (out of descriptors): try again, a tick later
         for conn in [c for c in self.connections if c.state != WORKING and c.deadline <= now]:
             if conn.state == HEAD and conn.head_started is not None:
                 self._refuse(conn, RequestTimeout(f"the request head did not arrive whole within "
