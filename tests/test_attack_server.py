@@ -475,24 +475,18 @@ def test_a_client_that_never_stops_sending_after_a_refusal_is_cut_after_the_ling
     with socket.create_connection(("127.0.0.1", port_of(proxy.url)), timeout=2) as s:
         s.sendall(b"GET /_echo/linger HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n")
         started = time.monotonic()
+        answer = b""
+        while chunk := s.recv(65536):   # the 400, then the server's FIN (it still reads)
+            answer += chunk
+        assert statuses(answer) == [400]
         ended = None
         while time.monotonic() - started < LINGER_TIMEOUT + 3:
-            try:
+            try:   # once the server has closed, a send meets its reset
                 s.sendall(b"garbage " * 10)
-                s.setblocking(False)
-                try:
-                    while True:
-                        data = s.recv(65536)
-                        if not data:
-                            raise ConnectionResetError
-                except BlockingIOError:
-                    pass
-                finally:
-                    s.setblocking(True)
             except OSError:
                 ended = time.monotonic() - started
                 break
-            time.sleep(0.25)
+            time.sleep(0.1)
     print(f"lingering client cut after {ended} s")
     assert ended is not None and ended < LINGER_TIMEOUT + 2
 
@@ -578,6 +572,26 @@ def test_slow_authenticated_bodies_do_not_stall_the_server(tiny):
                                      "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
     status, seconds = _health_while_trickling(tiny.url, socks)
     assert status == 200, f"health: {status} after {seconds:.1f} s while 2 authenticated bodies trickled"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "FINDING (high): an anonymous POST to /_access-es/login is read whole into memory before anything "
+    "refuses it (Werkzeug reads url-encoded forms whole; the server's only bound is 100 MiB per body): "
+    "measured +181 MiB of RSS for one 90 MiB form (Content-Length) and +167 MiB chunked, then a 400. "
+    "32 at once (2 processes x 16 threads) is several GiB, from clients nobody knows; the README says "
+    "an unknown client's large body leaves memory flat. Should: a login form over MAX_FORM_MEMORY_SIZE "
+    "(64 KiB) refused with 413 before its body is read (e.g. MAX_CONTENT_LENGTH for that route)."))
+def test_an_anonymous_login_form_of_many_mebibytes_is_never_held(tiny):
+    from testbed.hostile_driver import MIB, RssSampler, stream_request
+
+    head = (b"POST /_access-es/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n")
+    stream_request(port_of(tiny.url), head % 5, 5, chunked=False, after=3)   # warm up: templates, CSRF
+    with RssSampler(tiny.process.pid) as rss:
+        out = stream_request(port_of(tiny.url), head % (32 * MIB), 32 * MIB, chunked=False, limit=30)
+    report = f"{out.final_status} after {out.sent / MIB:.0f} MiB sent; RSS +{rss.rise:.0f} MiB"
+    print(report)
+    assert out.final_status == 413 and rss.rise < 16, report
 
 
 # ---- processes -----------------------------------------------------------------------------------
