@@ -74,3 +74,8 @@ def test_folded_header_lines_are_a_problem():
 def test_request_problems(head, problem):
     found = request_problem(parse(head))
     assert (type(found) if found else None) is problem
+
+
+def test_a_path_with_a_scheme_inside_is_not_an_absolute_form_target():
+    env = environ_of(b"GET /u/_doc/http://x/_access-es/health HTTP/1.1\r\nHost: h\r\n\r\n")
+    assert env["PATH_INFO"] == "/u/_doc/http://x/_access-es/health"

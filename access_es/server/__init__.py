@@ -17,7 +17,7 @@ import sys
 import time
 
 from ..settings import load_settings
-from .limits import BACKLOG, HEAD_TIMEOUT, MAX_REQUEST_BODY  # noqa: F401  (the documented bounds)
+from .limits import BACKLOG, HEAD_TIMEOUT, MAX_CONNECTIONS, MAX_REQUEST_BODY  # noqa: F401  (the documented bounds)
 
 THREADS = 16
 
@@ -56,6 +56,7 @@ def serve_command(host: str, port: int, threads: int, processes: int) -> int:
 def run(app, host: str, port: int, threads: int = THREADS, processes: int = 1, banner: str = "") -> int:
     """Serve `app` (made by create_app) until SIGTERM or SIGINT; returns 0 then, or 1 if the port
     could not be opened. The banner is printed once the port accepts connections."""
+    _raise_descriptor_limit()
     try:
         listener = _listen(host, port)
     except OSError as e:
@@ -172,6 +173,21 @@ def _how(status: int) -> str:
     if os.WIFSIGNALED(status):
         return f"signal {os.WTERMSIG(status)}"
     return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _raise_descriptor_limit() -> None:
+    """Let each process hold MAX_CONNECTIONS connections and its upstream sockets: the soft limit
+    on open files is often 1,024 (shells, systemd) while the hard one is far higher."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = MAX_CONNECTIONS + 1024
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY
+                                                        else min(wanted, hard), hard))
+    except (ImportError, ValueError, OSError):
+        pass  # not permitted, or not POSIX: the backlog holds what cannot be accepted
 
 
 def _listen(host: str, port: int) -> socket.socket:

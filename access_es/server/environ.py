@@ -44,11 +44,12 @@ def build_environ(request, *, client: tuple[str, int], server: tuple[str, int], 
     X-Forwarded-* and Forwarded headers are dropped: they neither count nor travel upstream."""
     target = request.target.decode("latin-1")
     path, _, query = target.partition("?")
-    if "://" in path[:16]:  # absolute form: the path starts after the authority
-        rest = path.split("://", 1)[1]
-        path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
     if not path.startswith("/"):
-        path = "/"  # `*` (OPTIONS *): the app reads REQUEST_URI for that
+        if "://" in path:  # absolute form: the path starts after the authority
+            rest = path.split("://", 1)[1]
+            path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        else:
+            path = "/"  # `*` (OPTIONS *): the app reads REQUEST_URI for that
     environ = {
         "REQUEST_METHOD": request.method.decode("ascii"),
         "SCRIPT_NAME": "",

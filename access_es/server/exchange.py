@@ -36,7 +36,9 @@ class BodyReader:
     def __init__(self, sock: socket.socket, conn: h11.Connection, request: h11.Request):
         self.sock = sock
         self.conn = conn
-        self.declared = next((int(v) for n, v in request.headers if n == b"content-length"), None)
+        # None: a chunked body, of unknown length; a request with neither header has no body (0)
+        self.declared = next((int(v) for n, v in request.headers if n == b"content-length"),
+                             None if any(n == b"transfer-encoding" for n, _ in request.headers) else 0)
         self.received = 0
         self.finished = False
         self.broken = False

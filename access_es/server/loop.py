@@ -148,6 +148,14 @@ class EventLoop:
         """`known`: how many bytes of the head were searched for its end already (a head that
         trickles in byte by byte must not be searched from its start each time)."""
         head = conn.head
+        if head[:1] in (b"\r", b"\n"):
+            # RFC 9112 2.2: empty lines before a request line are ignored (a client may end a body
+            # with an extra CRLF)
+            stripped = head.lstrip(b"\r\n")
+            known = max(0, known - (len(head) - len(stripped)))
+            head[:] = stripped
+            if not head:
+                return
         end = _END_OF_HEAD.search(head, max(0, known - 3))
         if end is None or end.end() > MAX_HEAD:
             if len(head) > MAX_HEAD:
