@@ -16,7 +16,7 @@ setup(
     # access_es.standin (the demo's stand-in domain) serves its Dashboards-like page from beside it.
     package_data={"access_es.templates": ["*.html", "*.css"], "access_es.standin": ["*.html"]},
     install_requires=[
-        "Flask>=3.0,<4",
+        "Flask>=3.1,<4",  # 3.1: a per-request max_content_length (our forms' bound)
         "flask-login>=0.6.3,<0.7",
         # CSRF tokens for our own forms (field name csrf_token); we do not hand-roll them.
         "Flask-WTF>=1.2,<2",

@@ -1,10 +1,12 @@
 """The proxy's own routes, under /_access-es/ and never proxied: health, login, logout, home."""
 from __future__ import annotations
 
+import io
 from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
@@ -15,6 +17,21 @@ from .settings import is_local_path
 
 OWN_PREFIX = "/_access-es"
 bp = Blueprint("access_es", __name__, url_prefix=OWN_PREFIX)
+# Our forms are small (login: a name, a password, a `next`, a CSRF token) and are read before anyone
+# is authenticated: a larger body is refused (413) before any of it is read, however it is framed.
+FORM_LIMIT = 16 * 1024
+
+
+@bp.before_request
+def _bound_our_forms() -> None:
+    request.max_content_length = FORM_LIMIT  # a declared length over it: 413 before reading
+    if request.method == "POST" and request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        # chunked: no length to check up front, and Werkzeug would cut it at the bound silently
+        body = request.environ["wsgi.input"].read(FORM_LIMIT + 1)
+        if len(body) > FORM_LIMIT:
+            raise RequestEntityTooLarge(f"a form of access-es is at most {FORM_LIMIT:,} bytes")
+        request.environ["wsgi.input"] = io.BytesIO(body)
+        request.environ["CONTENT_LENGTH"] = str(len(body))
 
 
 def safe_next(value: str | None, default: str, prefix: str = "") -> str:

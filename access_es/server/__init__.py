@@ -17,7 +17,7 @@ import sys
 import time
 
 from ..settings import load_settings
-from .limits import BACKLOG, HEAD_TIMEOUT, MAX_CONNECTIONS, MAX_REQUEST_BODY  # noqa: F401  (the documented bounds)
+from .limits import BACKLOG, HEAD_TIMEOUT, MAX_CONNECTIONS, MAX_REQUEST_BODY, SHUTDOWN_GRACE  # noqa: F401
 
 THREADS = 16
 
@@ -76,15 +76,19 @@ def run(app, host: str, port: int, threads: int = THREADS, processes: int = 1, b
 def _serve_here(listener, app, threads: int, trust_proxy: int, multiprocess: bool) -> int:
     from .loop import EventLoop
 
+    loop = EventLoop(listener, app, threads, trust_proxy, multiprocess)
+
     def stop(signum, frame):
-        raise SystemExit(0)
+        if loop.stopping is not None:
+            raise SystemExit(0)  # asked twice: at once
+        loop.stop()  # the requests in progress finish first (SHUTDOWN_GRACE)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        EventLoop(listener, app, threads, trust_proxy, multiprocess).run_forever()
+        loop.run_forever()
     except SystemExit:
-        pass  # requests in progress are cut off (worker threads are daemons)
+        pass  # requests still in progress are cut off (worker threads are daemons)
     return 0
 
 
@@ -108,11 +112,14 @@ def _supervise(processes: int, serve) -> int:
         children.add(pid)
 
     def stop(signum, frame):
+        # Passed on to the workers, which finish their requests in progress first (SHUTDOWN_GRACE);
+        # waitpid below returns as they end. (Ctrl-C in a terminal reaches them too: asked twice, they
+        # stop at once.)
         nonlocal stopping
         stopping = True
-        for pid in children:  # waitpid below returns as they end
+        for pid in list(children):
             try:
-                os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signum)
             except ProcessLookupError:
                 pass
 
@@ -136,12 +143,7 @@ def _supervise(processes: int, serve) -> int:
         time.sleep(max(0.0, last_spawn + 1 - time.monotonic()))
         last_spawn = time.monotonic()
         spawn()
-    for pid in children:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + SHUTDOWN_GRACE + 2  # the workers' own grace, then no more
     while children and time.monotonic() < deadline:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)

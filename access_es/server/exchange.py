@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from typing import Callable
 
 import h11
 
-from ..errors import BadRequest, ProxyError, RequestTooLarge, wsgi_error
-from .limits import DISCARD_LIMIT, MAX_REQUEST_BODY
+from ..errors import BadRequest, ProxyError, RequestTimeout, RequestTooLarge, wsgi_error
+from .limits import BODY_MIN_RATE, DISCARD_LIMIT, IO_TIMEOUT, MAX_REQUEST_BODY
 
 log = logging.getLogger("access_es.server")
 
@@ -33,16 +34,18 @@ class BodyReader:
     then. A body cut short, malformed or over MAX_REQUEST_BODY raises a ProxyError (the app answers
     it), and the connection is then not reused."""
 
-    def __init__(self, sock: socket.socket, conn: h11.Connection, request: h11.Request):
+    def __init__(self, sock: socket.socket, conn: h11.Connection, request: h11.Request,
+                 preread: bytes = b"", finished: bool = False):
         self.sock = sock
         self.conn = conn
         # None: a chunked body, of unknown length; a request with neither header has no body (0)
         self.declared = next((int(v) for n, v in request.headers if n == b"content-length"),
                              None if any(n == b"transfer-encoding" for n, _ in request.headers) else 0)
-        self.received = 0
-        self.finished = False
+        self.received = len(preread)  # read by the event loop with the head
+        self.finished = finished
         self.broken = False
-        self._buffer = bytearray()
+        self._buffer = bytearray(preread)
+        self._deadline = time.monotonic() + IO_TIMEOUT
 
     def _next_chunk(self) -> bytes:
         if self.declared is not None and self.declared > MAX_REQUEST_BODY:
@@ -60,10 +63,18 @@ class BodyReader:
                 if self.conn.they_are_waiting_for_100_continue:
                     self.sock.sendall(self.conn.send(h11.InformationalResponse(status_code=100, headers=[],
                                                                                    reason=b"Continue")))
-                try:
-                    data = self.sock.recv(65536)
-                except OSError:  # the IO timeout, or the client is gone
+                left = self._deadline + self.received / BODY_MIN_RATE - time.monotonic()
+                if left <= 0:
                     self.broken = True
+                    raise RequestTimeout(f"the request body arrived slower than {BODY_MIN_RATE // 1024} KiB/s")
+                try:
+                    self.sock.settimeout(min(IO_TIMEOUT, left))
+                    data = self.sock.recv(65536)
+                except OSError:  # a timeout, or the client is gone
+                    self.broken = True
+                    if left < IO_TIMEOUT:
+                        raise RequestTimeout(f"the request body arrived slower than {BODY_MIN_RATE // 1024} "
+                                             "KiB/s") from None
                     raise BadRequest("the request body stopped arriving before its end") from None
                 self.conn.receive_data(data)
                 continue
@@ -115,10 +126,11 @@ class BodyReader:
 
 
 def serve(sock: socket.socket, conn: h11.Connection, request: h11.Request, environ: dict,
-          app: Callable) -> str:
+          app: Callable, preread: bytes = b"", finished: bool = False) -> str:
     """Run `app` for `request` and write its answer; returns what the connection does next
-    (NEXT_REQUEST, DISCARD_BODY or CLOSE)."""
-    body = BodyReader(sock, conn, request)
+    (NEXT_REQUEST, DISCARD_BODY or CLOSE). `preread`: the start of the body, read by the event
+    loop (all of it when `finished`)."""
+    body = BodyReader(sock, conn, request, preread, finished)
     environ["wsgi.input"] = body
     state: dict = {}
 

@@ -12,6 +12,14 @@ MAX_HEAD = 64 * 1024
 KEEP_ALIVE_TIMEOUT = 15.0
 # One read of a request body or one write of an answer may wait this long for the client.
 IO_TIMEOUT = 10.0
+# A request body must arrive within IO_TIMEOUT plus one second for every BODY_MIN_RATE bytes of it
+# (a 100 MiB body: about 27 minutes), so a client cannot hold a worker by trickling its body: 408.
+BODY_MIN_RATE = 64 * 1024
+# A body of up to this many bytes is read by the event loop with its head (within HEAD_TIMEOUT)
+# before a worker takes the request, so that small bodies that trickle (an anonymous login form
+# sent a byte at a time) never hold a worker; a larger one is read by the worker, when the app
+# asks for it (after authentication). Not for a client that waits for `100 Continue`.
+PREREAD_LIMIT = 16 * 1024
 # Largest request body, in bytes: Elasticsearch's own default http.max_content_length, and the
 # largest payload Amazon OpenSearch Service accepts on most instance types. A body is held in
 # memory whole (it is signed), so this bounds what one request holds: threads x this, at worst.
@@ -24,6 +32,9 @@ DISCARD_LIMIT = 1024 * 1024
 # for up to this many seconds before the socket is closed (a close with unread input makes the
 # kernel reset the connection, and the client could lose the answer: "lingering close").
 LINGER_TIMEOUT = 5.0
+# On SIGTERM or SIGINT, requests in progress get this many seconds to finish; new connections are
+# no longer accepted and idle ones are closed at once.
+SHUTDOWN_GRACE = 10.0
 # Open connections one process keeps at most; past it, new ones wait in the listen backlog.
 MAX_CONNECTIONS = 4096
 # Connections waiting to be accepted (capped by the kernel's net.core.somaxconn).

@@ -25,11 +25,11 @@ from ..logs import RequestLog
 from .environ import build_environ, head_problem, request_problem
 from .exchange import CLOSE, DISCARD_BODY, NEXT_REQUEST, SERVER_NAME, serve
 from .limits import (DISCARD_LIMIT, HEAD_TIMEOUT, IO_TIMEOUT, KEEP_ALIVE_TIMEOUT, LINGER_TIMEOUT, MAX_CONNECTIONS,
-                     MAX_HEAD)
+                     MAX_HEAD, PREREAD_LIMIT, SHUTDOWN_GRACE)
 
 log = logging.getLogger("access_es.server")
 
-HEAD, WORKING, DISCARD, LINGER = "head", "working", "discard", "linger"
+HEAD, BODY, WORKING, DISCARD, LINGER = "head", "body", "working", "discard", "linger"
 _END_OF_HEAD = re.compile(rb"\r?\n\r?\n")
 _TICK = 0.25  # seconds between checks of the deadlines
 
@@ -37,13 +37,16 @@ _TICK = 0.25  # seconds between checks of the deadlines
 class Connection:
     """A client connection and where it stands."""
 
-    __slots__ = ("sock", "client", "state", "deadline", "head", "head_started", "http", "discarded")
+    __slots__ = ("sock", "client", "state", "deadline", "head", "head_started", "http", "discarded", "request",
+                 "preread")
 
     def __init__(self, sock: socket.socket, client: tuple[str, int], now: float):
         self.sock = sock
         self.client = client
         self.http: h11.Connection | None = None
         self.discarded = 0
+        self.request: h11.Request | None = None
+        self.preread = bytearray()
         self.waiting_for_head(bytearray(), now, HEAD_TIMEOUT)
 
     def waiting_for_head(self, buffered: bytearray, now: float, idle_timeout: float) -> None:
@@ -72,6 +75,13 @@ class EventLoop:
         self._wake_writer.setblocking(False)
         self.threads = [threading.Thread(target=self._work, name=f"worker-{i}", daemon=True)
                         for i in range(threads)]
+        self.stopping: float | None = None  # when stop() was asked for
+
+    def stop(self) -> None:
+        """Stop gracefully (from a signal handler): accept no more, close idle connections, let the
+        requests in progress finish for up to SHUTDOWN_GRACE seconds; run_forever then returns."""
+        if self.stopping is None:
+            self.stopping = time.monotonic()
 
     # ---- the loop -----------------------------------------------------------------------------
 
@@ -91,11 +101,29 @@ class EventLoop:
                 else:
                     self._readable(key.data)
             now = time.monotonic()
+            if self.stopping is not None and self._stopped(now):
+                return
             if now >= next_tick:
                 self._expire(now)
                 next_tick = now + _TICK
 
+    def _stopped(self, now: float) -> bool:
+        if self.accepting or self.listener.fileno() != -1:
+            self._accept_more(False)
+            self.listener.close()
+        for conn in [c for c in self.connections if c.state != WORKING]:
+            self._close(conn)
+        busy = len(self.connections)
+        if busy and now < self.stopping + SHUTDOWN_GRACE:
+            return False
+        if busy:
+            log.warning("access-es serve: stopping with %d request(s) still in progress after %g s", busy,
+                        SHUTDOWN_GRACE)
+        return True
+
     def _accept_more(self, on: bool) -> None:
+        if on and self.stopping is not None:
+            return
         if on and not self.accepting:
             self.selector.register(self.listener, selectors.EVENT_READ, None)
         elif not on and self.accepting:
@@ -130,6 +158,11 @@ class EventLoop:
         except OSError:
             self._close(conn)
             return
+        if not data and conn.state == BODY:  # it may still read: say why nothing is forwarded
+            chunked = any(n == b"transfer-encoding" for n, _ in conn.request.headers)
+            self._refuse(conn, BadRequest(f"the {'chunked ' if chunked else ''}request body was cut short: the "
+                                          "client stopped sending before its end"), conn.request)
+            return
         if not data or conn.state == LINGER:
             if not data:
                 self._close(conn)  # the client closed: mid-head, idle, or after our answer
@@ -137,6 +170,10 @@ class EventLoop:
         if conn.state == DISCARD:
             conn.http.receive_data(data)
             self._discard(conn)
+            return
+        if conn.state == BODY:
+            conn.http.receive_data(data)
+            self._preread(conn)
             return
         if conn.head_started is None:
             conn.head_started = time.monotonic()
@@ -177,10 +214,39 @@ class EventLoop:
         if problem is not None:
             self._refuse(conn, problem, request)
             return
+        conn.request = request
+        conn.preread = bytearray()
+        length = next((int(v) for n, v in request.headers if n == b"content-length"), None)
+        if conn.http.they_are_waiting_for_100_continue or (length is not None and length > PREREAD_LIMIT):
+            self._dispatch(conn, finished=False)  # its body comes when the app asks for it
+            return
+        conn.state = BODY
+        self._preread(conn)
+
+    def _preread(self, conn: Connection) -> None:
+        """Read a small body (up to PREREAD_LIMIT) with its head, before a worker takes the request."""
+        while True:
+            try:
+                event = conn.http.next_event()
+            except h11.RemoteProtocolError as e:
+                self._refuse(conn, BadRequest(f"malformed request body: {str(e).split(':', 1)[0]}"), conn.request)
+                return
+            if event is h11.NEED_DATA:
+                return  # more to come, within the head's deadline
+            if type(event) is h11.Data:
+                conn.preread += event.data
+                if len(conn.preread) >= PREREAD_LIMIT:
+                    self._dispatch(conn, finished=False)
+                    return
+            else:  # EndOfMessage
+                self._dispatch(conn, finished=True)
+                return
+
+    def _dispatch(self, conn: Connection, finished: bool) -> None:
         self.selector.unregister(conn.sock)
         conn.state = WORKING
         with self.request_ready:
-            self.requests.append((conn, request))
+            self.requests.append((conn, finished))
             self.request_ready.notify()
 
     def _discard(self, conn: Connection) -> None:
@@ -252,6 +318,14 @@ class EventLoop:
             pass  # the client is gone already; nothing more to tell it
         self._linger(conn)
 
+    def _close_unregistered(self, conn: Connection) -> None:
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        conn.sock.close()
+        self.connections.discard(conn)
+
     def _close(self, conn: Connection) -> None:
         if conn.state != WORKING:
             try:
@@ -270,6 +344,9 @@ class EventLoop:
             if conn.state == HEAD and conn.head_started is not None:
                 self._refuse(conn, RequestTimeout(f"the request head did not arrive whole within "
                                                   f"{HEAD_TIMEOUT:g} s"))
+            elif conn.state == BODY:
+                self._refuse(conn, RequestTimeout(f"the request head and its first {PREREAD_LIMIT // 1024} KiB of "
+                                                  f"body did not arrive within {HEAD_TIMEOUT:g} s"), conn.request)
             else:
                 self._close(conn)
 
@@ -283,6 +360,10 @@ class EventLoop:
             pass
         while self.returned:
             conn, what_next = self.returned.popleft()
+            if self.stopping is not None:
+                conn.state = HEAD  # not registered: _close must not unregister it
+                self._close_unregistered(conn)
+                continue
             conn.sock.setblocking(False)
             conn.state = HEAD  # owned by the loop again
             self.selector.register(conn.sock, selectors.EVENT_READ, conn)
@@ -302,9 +383,9 @@ class EventLoop:
             with self.request_ready:
                 while not self.requests:
                     self.request_ready.wait()
-                conn, request = self.requests.popleft()
+                conn, finished = self.requests.popleft()
             try:
-                what_next = self._serve(conn, request)
+                what_next = self._serve(conn, finished)
             except BaseException:  # never lose a worker, nor leave its connection hanging
                 log.exception("access-es serve: a worker failed")
                 what_next = CLOSE
@@ -314,11 +395,13 @@ class EventLoop:
             except (BlockingIOError, InterruptedError):
                 pass  # a wake-up is pending already
 
-    def _serve(self, conn: Connection, request: h11.Request) -> str:
+    def _serve(self, conn: Connection, finished: bool) -> str:
         conn.sock.settimeout(IO_TIMEOUT)
+        request, preread = conn.request, bytes(conn.preread)
+        conn.request, conn.preread = None, bytearray()
         environ = build_environ(request, client=conn.client, server=self.server_address,
                                 trust_proxy=self.trust_proxy, multiprocess=self.multiprocess)
-        return serve(conn.sock, conn.http, request, environ, self.app)
+        return serve(conn.sock, conn.http, request, environ, self.app, preread, finished)
 
 
 _REQUEST_LINE = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]{1,20}) ([\x21-\x7e]{1,2048}) HTTP/")
