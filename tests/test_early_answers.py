@@ -43,6 +43,7 @@ import requests
 
 from access_es.accounts import Account
 from access_es.accounts.passwords import hash_password
+from access_es.pages import FORM_LIMIT
 from access_es.stores import open_stores
 
 from .conftest import PASSWORDS, start_proxy, stop_proxy
@@ -223,7 +224,12 @@ KINDS = [
     Kind("400 login form without a valid CSRF token (body read first)", 400,
          lambda bed, body: requests.Request("POST", bed.url + "/_access-es/login", data=body, headers={
              "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}),
-         body=form_of),
+         body=form_of, sizes=tuple(n for n in SIZES if SIZES[n] <= FORM_LIMIT)),
+    # over access-es's forms' bound: refused before the body is read
+    Kind("413 login form over the forms' bound", 413,
+         lambda bed, body: requests.Request("POST", bed.url + "/_access-es/login", data=body, headers={
+             "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}),
+         body=form_of, sizes=tuple(n for n in SIZES if SIZES[n] > FORM_LIMIT)),
     Kind("429 login throttled", 429,
          lambda bed, body: requests.Request("POST", bed.url + "/logs-demo/_search", headers=JSON, data=body,
                                             auth=(LOCKED, "wrong-password")),
