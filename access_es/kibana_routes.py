@@ -34,8 +34,6 @@ KIBANA_ROUTES: tuple[KibanaRoute, ...] = (
     # enhancements run SQL/PPL, which readonly may not use
     KibanaRoute("POST", "/internal/search/{strategy}/{id?}", True, "kibana 7.10, osd 1.x-2.x",
                 f"{_K710} src/plugins/data/server/search/routes/search.ts"),
-    KibanaRoute("DELETE", "/internal/search/{strategy}/{id}", True, "kibana 7.10, osd 1.x-2.x",
-                f"{_K710} src/plugins/data/server/search/routes/search.ts", "cancels one's own search"),
     KibanaRoute("POST", "/internal/search/sql", False, "osd 2.x", f"{_OSD} query_enhancements search strategy"),
     KibanaRoute("POST", "/internal/search/ppl", False, "osd 2.x", f"{_OSD} query_enhancements search strategy"),
     KibanaRoute("POST", "/internal/search/sqlasync", False, "osd 2.x", f"{_OSD} query_enhancements search strategy"),
