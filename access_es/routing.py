@@ -124,20 +124,25 @@ class RouteTable:
         for r in self.routes:
             if r.pattern.rest is None:
                 self._by_length.setdefault(len(r.pattern.parts), []).append(r)
+        self._cache: dict[tuple[str, int], list[Route]] = {}
+
+    def _considered(self, route: Route, method: str) -> bool:
+        """Reads count for their own method; writes for theirs, or every unsafe one if so told."""
+        if route.method == method:
+            return True
+        unsafe = method not in ("GET", "HEAD", "OPTIONS") and route.method not in ("GET", "HEAD")
+        return not route.read and self.any_unsafe and unsafe
 
     def matches(self, method: str, segments: list[str]) -> list[Match]:
-        unsafe = method not in ("GET", "HEAD", "OPTIONS")
+        key = (method, len(segments))
+        routes = self._cache.get(key)
+        if routes is None:
+            routes = [r for r in self._by_length.get(len(segments), []) + self._rest if self._considered(r, method)]
+            if len(self._cache) < 256:
+                self._cache[key] = routes
         out = []
-        for route in self._by_length.get(len(segments), []) + self._rest:
-            if route.read:
-                if route.method != method:
-                    continue
-                params = route.pattern.match(segments, fold_case=False)
-            else:
-                same = route.method == method or (self.any_unsafe and unsafe and route.method not in ("GET", "HEAD"))
-                if not same:
-                    continue
-                params = route.pattern.match(segments, fold_case=True)
+        for route in routes:
+            params = route.pattern.match(segments, fold_case=not route.read)
             if params is not None:
                 out.append(Match(route, params))
         return out

@@ -278,3 +278,23 @@ def test_version_headers_count_as_xsrf_proof(header):
 
     assert cross_site_denial("POST", {header: "7.10.2"}, "proxy.example") is None
     assert cross_site_denial("POST", {header: "7.10.2", "Sec-Fetch-Site": "cross-site"}, "proxy.example")
+
+
+def test_the_route_data_is_well_formed():
+    """What the matcher relies on: route literals spelled in unreserved characters only (so comparing
+    with the decoded segment is comparing with the strict one we send), known methods, a source each."""
+    import re
+
+    from access_es.es_endpoints import ES_ENDPOINTS
+    from access_es.kibana_routes import KIBANA_ROUTES
+
+    for record in ES_ENDPOINTS + KIBANA_ROUTES:
+        assert record.method in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"), record
+        assert record.source and record.products, record
+        for pattern in Pattern.parse(record.path):
+            assert all(p is None or re.fullmatch(r"[A-Za-z0-9._~-]+", p) for p in pattern.parts), record
+    keys = [(r.method, r.path) for r in ES_ENDPOINTS]
+    assert len(keys) == len(set(keys))
+    # the products' definitions, not a hand-made list: each of the four is there
+    for product in ("es 6.8", "es 7.10", "os 1.x", "os 2.x"):
+        assert sum(product in r.products for r in ES_ENDPOINTS) > 100, product
