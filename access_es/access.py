@@ -1,146 +1,266 @@
-"""Who may do what: the readonly rule, as a pure function over the request the upstream would see.
+"""Who may do what: the readonly rule, as a pure function over the request the upstream will see.
 
-Roles: `admin` may send anything; `readonly` may send
-  - GET, HEAD and OPTIONS, except the few GETs that act on the cluster (flush, refresh, a `refresh`
-    parameter) and the SQL/PPL plugins (which can be configured to delete);
-  - POST to read-only endpoints only (ES_READ_ENDPOINTS, KIBANA_READ_PATHS below), which is how
-    searches with bodies are sent;
-  - DELETE only to release one scroll or point in time by its id (never `_all`: that would end
-    everybody's);
-and nothing else. Requests carrying a method-override header or a `_method` parameter are refused
-outright: some middleboxes honour them, and a readonly account has no use for them.
+Roles: `admin` may send anything; `readonly` may only read, judged as the upstream will route the
+request (routing.py) against the products' own endpoint definitions, kept as data:
+  - es_endpoints.py: every Elasticsearch / OpenSearch REST endpoint (6.8, 7.10, OpenSearch 1.x,
+    2.x), read or write, generated from the official clients by tools/es_endpoints.py;
+  - kibana_routes.py: the Kibana / Dashboards server routes a browser calls, read or write.
 
-The rule looks at the decoded path ('%5Fbulk' is '_bulk'; '%2F' is a '/'), after dot segments were
-resolved, because that is what the upstream routes.
+Elasticsearch / OpenSearch: GET, HEAD and OPTIONS are reads except the few GET endpoints that act
+(flush, refresh, the SQL/PPL plugins) and a `refresh` parameter; POST, PUT, DELETE and PATCH only
+reach endpoints whose every most-specific matching route is a read (search, count, mget, ...),
+and DELETE only releases one's own scrolls or points in time by id, never `_all` (in the path, the
+query or the JSON body, which is parsed, not searched). A path segment that would bind an index or
+type parameter to a name starting with '_' (which no index has) means a route we do not know:
+refused. Kibana / Dashboards: a route listed as read, or any GET/HEAD not listed as a write; the
+console proxy's carried request (method, path, body) is judged by the Elasticsearch rule, and
+bsearch's batched strategies like `POST /internal/search/{strategy}`. Method overrides (headers,
+`_method`) are refused outright. Whatever cannot be parsed for certain is refused.
 """
 from __future__ import annotations
 
+import json
 import re
-from urllib.parse import unquote
 
-from .proxy.request import decoded_segments, query_pairs
+from .errors import BadRequest
+from .es_endpoints import ES_ENDPOINTS
+from .kibana_routes import KIBANA_ROUTES
+from .proxy.request import canonical_query, decoded_segments, query_pairs
+from .routing import RouteTable, Unparsable, route_segments
 
 ROLES = ("admin", "readonly")
 
 METHOD_OVERRIDE_HEADERS = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 
-# Index (and legacy type) names never start with '_', so a segment not starting with '_' is an
-# `{index}`, and `_doc` cannot pose as a type (`POST /idx/_doc/_search` indexes a document).
-_INDEX = r"[^_/][^/]*/"
-# Endpoints that had typed routes (`/{index}/{type}/_search`) in Elasticsearch 5-7 / OpenSearch 1.
-# The others must not get a type segment: `POST /idx/doc/_field_caps` has no such route and falls
-# through to `POST /{index}/{type}/{id}`, which indexes the body as document `_field_caps`.
-_TYPED = r"_search|_msearch|_count|_mget|_validate/query|_search/template|_msearch/template|_mtermvectors"
-_UNTYPED = r"_field_caps|_search_shards|_terms_enum|_async_search|_pit|_search/point_in_time|_rank_eval"
-ES_READ_ENDPOINTS = re.compile(
-    r"^(?:"
-    rf"(?:{_INDEX}){{0,2}}(?:{_TYPED})"
-    rf"|(?:{_INDEX})?(?:{_UNTYPED})"
-    rf"|{_INDEX}(?:_termvectors|_explain)(?:/[^/]+)?"
-    r"|_search/scroll(?:/[^/]+)?"
-    r"|_render/template(?:/[^/]+)?"
-    r")$"
-)
-ES_RELEASE_ENDPOINTS = re.compile(r"^(?:_search/scroll(?:/[^/]+)?|_pit|_search/point_in_time(?:/[^/]+)?)$")
-# GETs that act on the cluster rather than read it.
-ES_GET_ACTIONS = frozenset({"_flush", "_refresh", "synced", "_forcemerge", "_cache", "_upgrade"})
+ES_ROUTES = RouteTable(ES_ENDPOINTS, writes_any_unsafe_method=True)
+KIBANA_ROUTES_TABLE = RouteTable(KIBANA_ROUTES, writes_any_unsafe_method=False)
+
+# Plugins reached through many paths (`/_sql`, `/_plugins/_sql`, `/_opendistro/_sql/...`): SQL and PPL
+# can be set up to delete, so readonly may not use them whatever the method.
 ES_QUERY_PLUGINS = frozenset({"_sql", "_ppl"})
+# Parameters that name indices or types: no index or type starts with '_' (but `_all`), so a segment
+# bound to one is a literal of a route we do not know, perhaps a plugin's write. (`_doc` is 6.8's
+# usual type; the routes it is a literal of are known.)
+_INDEX_PARAMS = frozenset({"index", "doc_type", "type", "target", "new_index", "name"})
+# What a release (clear scroll, close a point in time) may carry in its JSON body.
+_RELEASE_BODY_KEYS = frozenset({"scroll_id", "id", "pit_id"})
 
 # Kibana lives under /_plugin/kibana/ on Amazon Elasticsearch, Dashboards under /_dashboards/.
-KIBANA_PREFIXES = ("_plugin/kibana/", "_dashboards/")
-KIBANA_READ_PATHS = re.compile(
-    r"^(?:internal/search/[^/]+(?:/[^/]+)?|internal/bsearch|internal/_msearch"
-    r"|api/saved_objects/_bulk_get|api/saved_objects/_bulk_resolve"
-    r"|api/index_patterns/_fields_for_wildcard"
-    # usage counters Kibana posts on every page; they change no user data
-    r"|api/ui_metric/report|api/ui_counters/_report|api/telemetry/v2/clusters/_stats)$"
-)
-KIBANA_CONSOLE_PROXY = "api/console/proxy"
-# What the console proxy's `path` may contain: Kibana builds its URL with WHATWG URL parsing, which
-# reads '\' as '/' and cuts at '#', so anything outside plain path characters could make it send
-# another request than the one judged here.
+KIBANA_PREFIXES = (("_plugin", "kibana"), ("_dashboards",))
+KIBANA_CONSOLE_PROXY = "/api/console/proxy"
+KIBANA_BSEARCH = "/internal/bsearch"
+# What the console proxy's `path` may contain: Kibana 7.10 builds its URL with WHATWG URL parsing
+# (which reads '\' as '/', cuts at '#' and resolves '.', '..', '%2e'), Dashboards 2.x appends it raw;
+# anything outside plain path characters could be sent differently from what is judged here.
 _CONSOLE_PATH = re.compile(r"^[A-Za-z0-9._\-*,:/%+@~=&?]*$")
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_JSON_TYPE = re.compile(r"^\s*application/(?:json|[\w.+-]*\+json)\s*(?:;.*)?$", re.I)
 
 
-def readonly_denial(method: str, path: str, query: str, header_names: set[str], body: bytes = b"") -> str | None:
+def readonly_denial(method: str, path: str, query: str, header_names: set[str], body: bytes = b"",
+                    content_type: str | None = None) -> str | None:
     """Why a readonly account may not send this request, or None when it may.
 
-    `path` and `query` are in the strict form we send upstream; `header_names` lower-case.
+    `path` and `query` are in the strict form we send upstream; `header_names` lower-case;
+    `content_type` the request's Content-Type (bodies are parsed only where the verdict depends on them).
     """
     if header_names & METHOD_OVERRIDE_HEADERS:
         return "method-override headers are not allowed for readonly accounts"
     pairs = query_pairs(query)
     if any(name == "_method" for name, _ in pairs):
         return "the _method parameter is not allowed for readonly accounts"
-    segments = decoded_segments(path)
+    try:
+        segments = route_segments(path)
+    except Unparsable as e:
+        return f"readonly accounts may not send this path ({e})"
     if any(s in (".", "..") for s in segments):
         return "dot segments in the path are not allowed for readonly accounts"
-    return _denial(method.upper(), segments, pairs, body)
+    method = method.upper()
+    rest = kibana_segments(segments)
+    if rest is not None:
+        return _kibana_denial(method, rest, pairs, body, content_type)
+    if method not in _SAFE_METHODS and kibana_segments(decoded_segments(path)) is not None:
+        # '//_dashboards/...', '/_plugin%2Fkibana/...': which server gets it is not ours to guess
+        return "readonly accounts may not send this path (it is Kibana's or Dashboards' spelled unusually)"
+    return _es_denial(method, segments, pairs, body, content_type)
 
 
-def _denial(method: str, segments: list[str], pairs: list[tuple[str, str]], body: bytes) -> str | None:
-    joined = "/".join(segments)
-    kibana = kibana_path(joined)
-    if kibana is not None:
-        return _kibana_denial(method, kibana, pairs)
-    if ES_QUERY_PLUGINS & set(segments):
-        return "readonly accounts may not use the SQL/PPL plugins (they can be set up to delete)"
-    if method in _SAFE_METHODS:
-        if ES_GET_ACTIONS & set(segments) or any(name == "refresh" for name, _ in pairs):
-            return f"readonly accounts may not {method} /{joined} (it acts on the cluster)"
-        return None
-    if method == "POST" and ES_READ_ENDPOINTS.match(joined):
-        return None
-    if method == "DELETE" and ES_RELEASE_ENDPOINTS.match(joined):
-        if any("_all" in s for s in segments) or any("_all" in v for _, v in pairs) or b"_all" in body:
-            return "readonly accounts may release their own scrolls and points in time, not _all"
-        return None
-    return f"readonly accounts may not {method} /{joined}"
-
-
-def kibana_path(joined: str) -> str | None:
-    """The part of a path after Kibana's or Dashboards' prefix, or None when it is not theirs."""
+def kibana_segments(segments: list[str]) -> list[str] | None:
+    """The segments after Kibana's or Dashboards' prefix, or None when the path is not theirs."""
     for prefix in KIBANA_PREFIXES:
-        if (joined + "/").startswith(prefix):
-            return joined[len(prefix):]
+        if tuple(segments[:len(prefix)]) == prefix:
+            return segments[len(prefix):]
     return None
 
 
-def _kibana_denial(method: str, rest: str, pairs: list[tuple[str, str]]) -> str | None:
-    if method in _SAFE_METHODS:
-        return None
-    if method == "POST" and KIBANA_READ_PATHS.match(rest):
-        return None
-    if method == "POST" and rest == KIBANA_CONSOLE_PROXY:
-        # Dev Tools sends `?path=/idx/_bulk&method=POST`: judge the request it would make.
-        if sum(1 for n, _ in pairs if n in ("method", "path")) != 2 or not {"method", "path"} <= dict(pairs).keys():
-            return "the console proxy needs exactly one method and one path parameter"
-        params = dict(pairs)
-        inner_method = params["method"].upper()
-        inner_target = params["path"]
-        if not _CONSOLE_PATH.match(inner_target):
-            return "readonly accounts may not use the console proxy with this path"
-        inner_path, _, inner_query = inner_target.partition("?")
-        # the upstream decodes the inner path once more, so we do too ('%5Fbulk' is '_bulk')
-        inner = [s for s in unquote(inner_path).split("/") if s]
-        if any(s in (".", "..") for s in inner) or not _CONSOLE_PATH.match(unquote(inner_path)):
-            return "readonly accounts may not use the console proxy with this path"
-        inner_pairs = [(unquote(n), unquote(v)) for n, _, v in
-                       (p.partition("=") for p in inner_query.split("&") if p)]
-        reason = _denial(inner_method, inner, inner_pairs, b"")
-        return None if reason is None else f"{reason} (through the console proxy)"
-    return f"readonly accounts may not {method} this Kibana/Dashboards API (/{rest})"
+def _show(segments: list[str]) -> str:
+    return "/" + "/".join(segments)
 
+
+# ---- Elasticsearch / OpenSearch ------------------------------------------------------------------
+
+def _es_denial(method: str, segments: list[str], pairs, body: bytes, content_type: str | None) -> str | None:
+    where = _show(segments)
+    if ES_QUERY_PLUGINS & set(segments):
+        return "readonly accounts may not use the SQL/PPL plugins (they can be set up to delete)"
+    if any(name == "refresh" for name, _ in pairs):
+        return f"readonly accounts may not {method} {where} with a refresh parameter (it acts on the cluster)"
+    if method == "OPTIONS":
+        return None  # answered by the server's router (the allowed methods); no endpoint runs
+    verdict, matches = ES_ROUTES.decide("GET" if method == "HEAD" else method, segments)
+    if method in _SAFE_METHODS:
+        if verdict is False:
+            return f"readonly accounts may not {method} {where} (it acts on the cluster)"
+        return None
+    if method not in _UNSAFE_METHODS or not verdict:
+        return f"readonly accounts may not {method} {where}"
+    for m in matches:
+        for name, value in m.params.items():
+            if name in _INDEX_PARAMS and value.startswith("_") and value not in ("_all", "_doc"):
+                return f"readonly accounts may not {method} {where} (not a known read endpoint)"
+    if method == "DELETE":
+        return _release_denial(segments, pairs, body, content_type)
+    return None
+
+
+def _named_all(values) -> bool:
+    return any(part.strip() == "_all" for value in values for part in value.split(","))
+
+
+def _release_denial(segments: list[str], pairs, body: bytes, content_type: str | None) -> str | None:
+    """A DELETE that releases scrolls or points in time: by id only, never `_all`."""
+    everyone = "readonly accounts may release their own scrolls and points in time, not _all"
+    if _named_all(segments) or _named_all(v for n, v in pairs if n in _RELEASE_BODY_KEYS):
+        return everyone
+    if any(name in ("source", "source_content_type") for name, _ in pairs):
+        return "readonly accounts may not send a release's body in the query string"
+    if not body.strip():
+        return None
+    try:
+        doc = parse_json(body, content_type)
+    except ValueError as e:
+        return f"readonly accounts may release scrolls and points in time only with a JSON body ({e})"
+    if not isinstance(doc, dict) or not set(doc) <= _RELEASE_BODY_KEYS:
+        return "readonly accounts may release scrolls and points in time only by their ids"
+    values = []
+    for value in doc.values():
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str) for v in items):
+            return "readonly accounts may release scrolls and points in time only by their ids"
+        values += items
+    return everyone if _named_all(values) else None
+
+
+def parse_json(body: bytes, content_type: str | None):
+    """A JSON body as the upstream would read it, or ValueError when we cannot be sure of that:
+    another content type (YAML, CBOR, SMILE read differently; without one the upstream refuses a
+    body, or, in the oldest versions, sniffs it, which finds JSON in what parses as JSON), not UTF-8,
+    duplicate keys (the upstream refuses or keeps another one), comments, trailing data."""
+    if content_type is not None and not _JSON_TYPE.match(content_type):
+        raise ValueError("not declared as application/json")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8") from None
+
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        if len(keys) != len(set(keys)):
+            raise ValueError("duplicate keys")
+        return dict(pairs)
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not JSON: {e.msg}") from None
+
+
+# ---- Kibana / Dashboards -------------------------------------------------------------------------
+
+def _kibana_denial(method: str, rest: list[str], pairs, body: bytes, content_type: str | None) -> str | None:
+    where = _show(rest)
+    if method == "OPTIONS":
+        return None
+    verdict, matches = KIBANA_ROUTES_TABLE.decide("GET" if method == "HEAD" else method, rest)
+    if method == "POST" and any(m.route.record.path == KIBANA_CONSOLE_PROXY for m in matches):
+        # listed as a write (it can carry any request): judged by the request it carries
+        if any("/" in s or "\\" in s for s in rest):
+            return f"readonly accounts may not {method} this Kibana/Dashboards API ({where})"
+        return _console_denial(pairs, body, content_type)
+    if verdict is False:
+        return f"readonly accounts may not {method} this Kibana/Dashboards API ({where})"
+    if verdict is None:
+        if method in ("GET", "HEAD"):
+            return None
+        return f"readonly accounts may not {method} this Kibana/Dashboards API ({where})"
+    if method not in _SAFE_METHODS and any("/" in s or "\\" in s for s in rest):
+        # an encoded slash in a Kibana path: hapi and Kibana's handlers may split it either way
+        return f"readonly accounts may not {method} this Kibana/Dashboards API ({where})"
+    paths = {m.route.record.path for m in matches}
+    if KIBANA_CONSOLE_PROXY in paths:
+        return _console_denial(pairs, body, content_type)
+    if KIBANA_BSEARCH in paths:
+        return _bsearch_denial(body, content_type)
+    return None
+
+
+def _console_denial(pairs, body: bytes, content_type: str | None) -> str | None:
+    """Dev Tools sends `?path=/idx/_search&method=POST` and the request's body: judge the request
+    Kibana will make. Kibana decodes the query once and sends `path` as it is (no further
+    decoding), with its leading slashes trimmed to one; the upstream then routes it as any path."""
+    names = [n for n, _ in pairs]
+    if names.count("method") != 1 or names.count("path") != 1:
+        return "the console proxy needs exactly one method and one path parameter"
+    params = dict(pairs)
+    inner_method = params["method"].upper()
+    target = params["path"]
+    if inner_method not in _SAFE_METHODS | _UNSAFE_METHODS or not _CONSOLE_PATH.match(target):
+        return "readonly accounts may not use the console proxy with this method or path"
+    inner_path, _, inner_query = target.partition("?")
+    try:
+        segments = route_segments("/" + inner_path.lstrip("/"))
+        inner_pairs = query_pairs(canonical_query(inner_query))
+    except (Unparsable, BadRequest):
+        return "readonly accounts may not use the console proxy with this path"
+    if any(s in (".", "..") for s in segments):
+        return "readonly accounts may not use the console proxy with this path"
+    reason = _es_denial(inner_method, segments, inner_pairs, body, content_type)
+    return None if reason is None else f"{reason} (through the console proxy)"
+
+
+def _bsearch_denial(body: bytes, content_type: str | None) -> str | None:
+    """bsearch batches searches: each item's `options.strategy` is judged as
+    `POST /internal/search/{strategy}` (the SQL/PPL strategies are writes)."""
+    try:
+        doc = parse_json(body, content_type)
+    except ValueError as e:
+        return f"readonly accounts may send bsearch only with a JSON body ({e})"
+    batch = doc.get("batch") if isinstance(doc, dict) else None
+    if not isinstance(batch, list):
+        return "readonly accounts may send bsearch only as a batch of searches"
+    for item in batch:
+        options = item.get("options", {}) if isinstance(item, dict) else None
+        strategy = options.get("strategy", "es") if isinstance(options, dict) else None
+        if not isinstance(strategy, str) or not strategy or "/" in strategy:
+            return "readonly accounts may send bsearch only with named search strategies"
+        verdict, _ = KIBANA_ROUTES_TABLE.decide("POST", ["internal", "search", strategy])
+        if not verdict:
+            return f"readonly accounts may not use the {strategy!r} search strategy"
+    return None
+
+
+# ---- the other rules -----------------------------------------------------------------------------
 
 def cross_site_denial(method: str, headers, own_host: str) -> str | None:
     """Why a cookie-authenticated request that may change something looks forged, or None.
 
     The session cookie is SameSite=Lax, so other sites cannot send it with a POST; but a sibling
     subdomain counts as the same site, and old browsers ignore SameSite. Kibana's own XHRs are
-    same-origin and carry kbn-xsrf/osd-xsrf. So an unsafe method with a session must be same-origin
-    by the browser's word (Sec-Fetch-Site, else Origin), or, from a client that sends neither, carry
-    a header no cross-site form can set. (API clients with Basic credentials are not affected.)
+    same-origin and carry kbn-xsrf/osd-xsrf or kbn-version/osd-version, which Kibana's server takes
+    as the same proof. So an unsafe method with a session must be same-origin by the browser's word
+    (Sec-Fetch-Site, else Origin), or, from a client that sends neither, carry a header no
+    cross-site form can set. (API clients with Basic credentials are not affected.)
     """
     if method.upper() in _SAFE_METHODS:
         return None
@@ -151,7 +271,7 @@ def cross_site_denial(method: str, headers, own_host: str) -> str | None:
     if origin is not None:
         host = origin.split("://", 1)[-1].rstrip("/")
         return None if host.lower() == own_host.lower() else "cross-site request refused (Origin is another site)"
-    if headers.get("kbn-xsrf") or headers.get("osd-xsrf") or headers.get("X-Requested-With"):
+    if any(headers.get(h) for h in ("kbn-xsrf", "osd-xsrf", "kbn-version", "osd-version", "X-Requested-With")):
         return None
     return ("a request that changes something, sent with a session cookie, needs a kbn-xsrf (or osd-xsrf) "
             "header when the browser does not say where it came from")
@@ -163,11 +283,15 @@ def safe_to_repeat(method: str, path: str) -> bool:
     method = method.upper()
     if method in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE"):
         return True
-    joined = "/".join(decoded_segments(path))
-    if method == "POST":
-        if ES_READ_ENDPOINTS.match(joined):
-            return True
-        kibana = kibana_path(joined)
-        if kibana is not None and KIBANA_READ_PATHS.match(kibana):
-            return True
-    return False
+    if method != "POST":
+        return False
+    try:
+        segments = route_segments(path)
+    except Unparsable:
+        return False
+    rest = kibana_segments(segments)
+    if rest is not None:
+        verdict, matches = KIBANA_ROUTES_TABLE.decide("POST", rest)
+        return bool(verdict) and all(m.route.record.path != KIBANA_CONSOLE_PROXY for m in matches)
+    verdict, _ = ES_ROUTES.decide("POST", segments)
+    return bool(verdict)

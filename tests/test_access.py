@@ -1,4 +1,7 @@
 """The readonly rule, tried with the writes a partner might attempt."""
+import json
+from urllib.parse import quote
+
 import pytest
 
 from access_es.access import readonly_denial
@@ -23,7 +26,7 @@ def denial(method, raw_path, raw_query="", headers=()):
     ("DELETE", "/_search/scroll", ""), ("DELETE", "/_pit", ""), ("DELETE", "/_search/point_in_time", ""),
     ("POST", "/_dashboards/internal/search/opensearch", ""),
     ("POST", "/_dashboards/internal/search/opensearch-with-long-numerals", ""),
-    ("POST", "/_plugin/kibana/internal/search/es", ""), ("POST", "/_plugin/kibana/internal/bsearch", ""),
+    ("POST", "/_plugin/kibana/internal/search/es", ""),
     ("POST", "/_plugin/kibana/api/saved_objects/_bulk_get", ""),
     ("POST", "/_dashboards/api/ui_metric/report", ""),
     ("POST", "/_dashboards/api/console/proxy", "path=%2Flogs%2F_search&method=POST"),
@@ -105,3 +108,193 @@ def test_cross_site_rule(method, headers, expected):
 
     reason = cross_site_denial(method, headers, "proxy.example")
     assert (reason is None) if expected is None else (expected in reason)
+
+
+# ---- issue 12: the rule judges what the upstream routes ------------------------------------------
+
+from access_es.access import parse_json, safe_to_repeat  # noqa: E402
+from access_es.routing import Pattern, Unparsable, route_segments  # noqa: E402
+
+
+def test_route_segments_split_on_raw_slashes_like_pathtrie():
+    assert route_segments("/") == []
+    assert route_segments("/idx/doc/%2F_search") == ["idx", "doc", "/_search"]
+    assert route_segments("/%5Fbulk") == ["_bulk"]
+    assert route_segments("//_bulk") == ["", "_bulk"]          # inner empty segments stay (Java split)
+    assert route_segments("/_search//") == ["_search"]         # trailing ones vanish
+    assert route_segments("/a%252Fb") == ["a%2Fb"]             # decoded once
+    with pytest.raises(Unparsable):
+        route_segments("/%FF")
+
+
+def test_kibana_patterns_optional_and_rest():
+    with_id, without = Pattern.parse("/internal/search/{strategy}/{id?}")
+    assert without.match(["internal", "search", "es"], False) == {"strategy": "es"}
+    assert with_id.match(["internal", "search", "es", "1"], False) == {"strategy": "es", "id": "1"}
+    (rest,) = Pattern.parse("/x/{p*}")
+    assert rest.match(["x"], False) == {"p": ""} and rest.match(["x", "a", "b"], False) == {"p": "a/b"}
+
+
+@pytest.mark.parametrize("method,path,query", [
+    # encoded slashes belong to a segment: these are POST /{index}/{type}/{id}, an indexing
+    ("POST", "/idx/doc/%2F_search", ""), ("POST", "/idx/doc/%2f_search", ""), ("POST", "/idx/doc/x%2F_search", ""),
+    ("POST", "/idx/%2F_search", ""), ("POST", "/idx/doc%2F_search", ""), ("POST", "/idx%2F_search", ""),
+    ("POST", "/idx/doc/%252F_search", ""), ("POST", "/idx/doc/%5C_search", ""),
+    # literals compare exactly: '%5F' is '_' (strict form), '_SEARCH' is no '_search'
+    ("POST", "/idx/_SEARCH", ""), ("POST", "/idx/_Search", ""), ("POST", "/idx/doc/_SEARCH", ""),
+    ("POST", "/%5Fbulk", ""), ("POST", "/idx/%5Fbulk", ""), ("POST", "/_BULK", ""),
+    # empty segments: '//_bulk' is /{index}/_bulk with index ''
+    ("POST", "//_bulk", ""), ("POST", "/idx//_bulk", ""), ("POST", "//idx/_update/1", ""),
+    ("POST", "/_search//", "refresh=true"),
+    # dot segments and their encodings are resolved before the rule
+    ("POST", "/_search/%2E%2E/_bulk", ""), ("POST", "/_search/.%2e/_bulk", ""),
+    # unknown routes under names no index has
+    ("POST", "/_plugins/_foo/_search", ""), ("POST", "/_opendistro/_x/_search", ""), ("POST", "/_x/doc/_search", ""),
+    ("POST", "/idx/_foo/_search", ""),
+    # refresh on a read endpoint still refreshes
+    ("POST", "/_mget", "refresh=true"), ("GET", "/idx/_doc/1", "refresh"),
+    # releases: _all however spelled
+    ("DELETE", "/_search/scroll/_all", ""), ("DELETE", "/_search/scroll/abc,_all", ""),
+    ("DELETE", "/_search/scroll/%5Fall", ""), ("DELETE", "/_search/scroll", "scroll_id=x,_all"),
+    ("DELETE", "/_search/point_in_time/_all", ""),
+    ("DELETE", "/_search/scroll", "source=%7B%22scroll_id%22%3A%22abc%22%7D&source_content_type=application/json"),
+    # SQL / PPL through Dashboards
+    ("POST", "/_dashboards/internal/search/sql", ""), ("POST", "/_dashboards/internal/search/ppl", ""),
+    ("POST", "/_dashboards/internal/search/sqlasync", ""), ("POST", "/_dashboards/internal/search/pplasync", ""),
+    ("POST", "/_dashboards/internal/search/sql/abc", ""), ("POST", "/_dashboards/internal/search/SQL", ""),
+    ("POST", "/_dashboards/internal/search/%73ql", ""),
+    # short URLs write (their access count)
+    ("GET", "/_dashboards/goto/abc", ""), ("GET", "/_plugin/kibana/goto/abc", ""), ("HEAD", "/_dashboards/goto/x", ""),
+    # Kibana paths spelled so that the server that gets them is a guess
+    ("POST", "//_dashboards/internal/search/es", ""), ("POST", "/_plugin%2Fkibana/internal/search/es", ""),
+    ("POST", "/_dashboards/internal/search/es%2F..%2F..%2Fapi%2Fsaved_objects%2Fx", ""),
+])
+def test_issue_12_write_spellings_are_denied(method, path, query):
+    assert denial(method, path, query)
+
+
+@pytest.mark.parametrize("path", [
+    "/idx/doc/%2F_search", "/idx/doc/%252F_search", "%2Fidx%2Fdoc%2F_search/../x", "/idx/_SEARCH", "//_bulk",
+    "////_bulk", "/_search/%2e%2e/_bulk", "/_search/%2E./_bulk", "/_search/.%2E/_bulk", "/%5Fbulk",
+    "/_sql?q=1", "/_plugins/_ppl", "/idx/_doc/1?refresh=true",
+    "/_search/point_in_time/_all", "/idx/_foo/_search", "/_search#/x", "/x\\..\\_bulk",
+])
+def test_issue_12_console_proxy_carried_writes_are_denied(path):
+    for method in ("POST", "PUT", "DELETE"):
+        assert denial("POST", "/_dashboards/api/console/proxy", f"method={method}&path={quote(path, safe='')}")
+
+
+@pytest.mark.parametrize("body", [
+    b'{"scroll_id":"\\u005fall"}', b'{"scroll_id":["abc","\\u005f\\u0061ll"]}', b'{"scroll_id":"_all"}',
+    b'{"scroll_id":"abc","scroll_id":"_all"}', b'{"scroll_id": /* c */ "_all"}', b'{"scroll_id":"abc"} x',
+    b'{"scroll_id":"abc","other":1}', b'{"scroll_id":{"a":"_all"}}', b'["_all"]', b'\xff\xfe{}',
+    b'{"pit_id":["_all"]}', b'{"id":"_all"}', b'{"scroll_id":"x,_all"}', b"scroll_id: _all",
+])
+def test_issue_12_release_bodies_are_parsed_not_searched(body):
+    assert readonly_denial("DELETE", "/_search/scroll", "", set(), body, "application/json")
+    assert denial_console("DELETE", "/_search/scroll", body)
+
+
+def test_issue_12_release_body_needs_a_json_content_type():
+    assert readonly_denial("DELETE", "/_search/scroll", "", set(), b'{"scroll_id":"abc"}', "application/yaml")
+    assert readonly_denial("DELETE", "/_search/scroll", "", set(), b'{"scroll_id":"abc"}', "application/json") is None
+    assert readonly_denial("DELETE", "/_pit", "", set(), b'{"id":"abc"}', "application/json; charset=UTF-8") is None
+    assert readonly_denial("DELETE", "/_search/point_in_time", "", set(), b'{"pit_id":["a","b"]}',
+                           "application/json") is None
+
+
+def denial_console(method, path, body, content_type="application/json"):
+    return readonly_denial("POST", "/_dashboards/api/console/proxy",
+                           canonical_query(f"method={method}&path={quote(path, safe='')}"), set(), body, content_type)
+
+
+@pytest.mark.parametrize("strategy,allowed", [
+    (None, True), ("es", True), ("opensearch", True), ("ese", True), ("sql", False), ("pplasync", False),
+    ("SQL", False),  # write routes are matched ignoring case, in case a router folds it
+])
+def test_issue_12_bsearch_strategies_are_judged_like_internal_search(strategy, allowed):
+    item = {"request": {"params": {}}, "options": {} if strategy is None else {"strategy": strategy}}
+    body = json.dumps({"batch": [{"request": {}}, item]}).encode()
+    reason = readonly_denial("POST", "/_dashboards/internal/bsearch", "", set(), body, "application/json")
+    assert (reason is None) == allowed
+
+
+@pytest.mark.parametrize("body", [b"", b"not json", b'{"batch": {}}', b'{"batch": [{"options": {"strategy": 1}}]}',
+                                  b'{"batch":[{"options":{"strategy":"\\u0073ql"}}]}'])
+def test_issue_12_bsearch_bodies_that_cannot_be_read_are_denied(body):
+    assert readonly_denial("POST", "/_plugin/kibana/internal/bsearch", "", set(), body, "application/json")
+
+
+@pytest.mark.parametrize("method,path,query", [
+    ("POST", "/_plugin/kibana/api/core/capabilities", ""), ("POST", "/_dashboards/api/core/capabilities", ""),
+    ("POST", "/_plugin/kibana/api/kibana/suggestions/values/logs-*", ""),
+    ("POST", "/_plugin/kibana/api/metrics/vis/data", ""), ("POST", "/_plugin/kibana/api/timelion/run", ""),
+    ("POST", "/_dashboards/api/timeline/run", ""), ("POST", "/_dashboards/api/saved_objects/_export", ""),
+    ("POST", "/_plugin/kibana/elasticsearch/_msearch", ""), ("POST", "/_plugin/kibana/elasticsearch/logs/_search", ""),
+    ("POST", "/_dashboards/internal/search/es/abc", ""),
+    ("GET", "/_dashboards/app/home", ""), ("GET", "/_dashboards/api/saved_objects/_find", "type=dashboard"),
+    ("POST", "/_analyze", ""), ("POST", "/logs/_analyze", ""), ("POST", "/_all/_search", ""),
+    ("POST", "/idx/doc/a%2Fb/_explain", ""), ("POST", "/idx/_explain/a%2Fb", ""), ("POST", "/idx/_explain/_x", ""),
+    ("POST", "/idx/doc/_count", ""), ("POST", "/logs/_search", "q=_id:x"), ("POST", "/a%2Cb/_search", ""),
+    ("GET", "/idx/_doc/a%2Fb", ""), ("GET", "/_nodes/stats", ""), ("GET", "/_upgrade", ""),
+    ("GET", "/_search/point_in_time/_all", ""), ("HEAD", "/idx", ""),
+    ("DELETE", "/_search/scroll/abc", ""), ("DELETE", "/_search/scroll", "scroll_id=a,b"),
+    ("POST", "/_search/scroll/abc", ""), ("POST", "/_render/template/t1", ""),
+    ("POST", "/idx/_search/point_in_time", "keep_alive=1m"), ("POST", "/_security/user/_has_privileges", ""),
+    ("POST", "/_dashboards/api/console/proxy", "method=POST&path=%2Fidx%2F_doc%2Fa%252Fb%2F_explain"),
+    ("POST", "/_dashboards/api/console/proxy", "method=GET&path=%2F%2F_cat%2Findices%3Fv"),
+    ("POST", "/_dashboards/api/console/proxy", "method=HEAD&path=idx"),
+])
+def test_issue_12_reads_are_allowed(method, path, query):
+    assert denial(method, path, query) is None
+
+
+def test_issue_12_console_proxy_release_with_a_body_is_judged():
+    assert denial_console("DELETE", "/_search/scroll/_all", b"")
+    assert denial_console("DELETE", "/_search/scroll/x,_all", b"")
+    assert denial_console("DELETE", "/_search/scroll", b'{"scroll_id":"abc"}') is None
+    assert denial_console("DELETE", "/_search/scroll", b'{"scroll_id":"\\u005fall"}')
+
+
+@pytest.mark.parametrize("body", [b'{"scroll_id": "_all"}', b"{bad", b'{"scroll_id": 1}'])
+def test_parse_json_is_strict(body):
+    if body.startswith(b"{bad"):
+        with pytest.raises(ValueError):
+            parse_json(body, "application/json")
+    else:
+        parse_json(body, None)
+
+
+def test_safe_to_repeat_follows_the_rule():
+    assert safe_to_repeat("POST", "/logs/_search") and safe_to_repeat("POST", "/_plugin/kibana/internal/search/es")
+    assert not safe_to_repeat("POST", "/logs/_doc") and not safe_to_repeat("POST", "/idx/doc/%2F_search")
+    assert not safe_to_repeat("POST", "/_dashboards/api/console/proxy")
+    assert not safe_to_repeat("PATCH", "/_search")
+
+
+@pytest.mark.parametrize("header", ["kbn-version", "osd-version"])
+def test_version_headers_count_as_xsrf_proof(header):
+    from access_es.access import cross_site_denial
+
+    assert cross_site_denial("POST", {header: "7.10.2"}, "proxy.example") is None
+    assert cross_site_denial("POST", {header: "7.10.2", "Sec-Fetch-Site": "cross-site"}, "proxy.example")
+
+
+def test_the_route_data_is_well_formed():
+    """What the matcher relies on: route literals spelled in unreserved characters only (so comparing
+    with the decoded segment is comparing with the strict one we send), known methods, a source each."""
+    import re
+
+    from access_es.es_endpoints import ES_ENDPOINTS
+    from access_es.kibana_routes import KIBANA_ROUTES
+
+    for record in ES_ENDPOINTS + KIBANA_ROUTES:
+        assert record.method in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"), record
+        assert record.source and record.products, record
+        for pattern in Pattern.parse(record.path):
+            assert all(p is None or re.fullmatch(r"[A-Za-z0-9._~-]+", p) for p in pattern.parts), record
+    keys = [(r.method, r.path) for r in ES_ENDPOINTS]
+    assert len(keys) == len(set(keys))
+    # the products' definitions, not a hand-made list: each of the four is there
+    for product in ("es 6.8", "es 7.10", "os 1.x", "os 2.x"):
+        assert sum(product in r.products for r in ES_ENDPOINTS) > 100, product

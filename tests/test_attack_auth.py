@@ -874,3 +874,85 @@ def test_cross_origin_form_post_with_the_session_cookie_is_refused(proxy, standi
         "Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 403
     assert writes(standin) == []
+
+
+# ---- issue 12: the readonly rule judges what the upstream routes ---------------------------------
+
+@pytest.mark.parametrize("method,target", [
+    ("POST", "/pwned/doc/%2F_search"), ("POST", "/pwned/doc/%2f_count"), ("POST", "/pwned/doc/x%2F_search"),
+    ("POST", "/pwned/doc%2F_search"), ("POST", "/pwned/doc/%252F_search"), ("POST", "/pwned/_SEARCH"),
+    ("POST", "/pwned/doc/_Search"), ("POST", "//_bulk"), ("POST", "/pwned//_bulk"), ("POST", "///_bulk"),
+    ("POST", "/%5Fbulk/"), ("POST", "/pwned/_update/1/"), ("POST", "/_plugins/_foo/_search"),
+    ("POST", "/pwned/_foo/_search"), ("POST", "/_search/%2E%2E/pwned/doc"), ("POST", "/_mget?refresh=true"),
+    ("POST", "/_dashboards/internal/search/sql"), ("POST", "/_dashboards/internal/search/ppl"),
+    ("POST", "/_dashboards/internal/search/sqlasync"), ("POST", "/_dashboards/internal/search/pplasync/x"),
+    ("POST", "//_dashboards/internal/search/sql"), ("POST", "/_plugin%2Fkibana/internal/search/es"),
+    ("GET", "/_dashboards/goto/abc"), ("GET", "/_plugin/kibana/goto/abc"),
+    ("POST", "/_search?_method=GET"),
+])
+def test_readonly_issue_12_spellings_never_reach_the_upstream(proxy, standin, method, target):
+    r = send_exact(proxy, method, target, auth=("bob", PASSWORDS["bob"]), data=b'{"owned": true}',
+                   headers={"Content-Type": "application/json", "kbn-xsrf": "true", "osd-xsrf": "true"})
+    assert r.status_code in (400, 403), (target, r.status_code, r.text[:200])
+    assert standin.seen == []
+
+
+@pytest.mark.parametrize("body", [
+    b'{"scroll_id":"\\u005fall"}', b'{"scroll_id":["x","\\u005f\\u0061\\u006c\\u006c"]}',
+    b'{"scroll_id":"x","scroll_id":"_all"}', b'{"scroll_id":/**/"_all"}', b'{"scroll_id":"x,_all"}',
+])
+def test_readonly_cannot_release_everyones_scrolls_with_json_escapes(proxy, standin, body):
+    for target in ("/_search/scroll", "/_pit", "/_search/point_in_time"):
+        r = send_exact(proxy, "DELETE", target, auth=("bob", PASSWORDS["bob"]), data=body,
+                       headers={"Content-Type": "application/json"})
+        assert r.status_code == 403, (target, body)
+    r = kibana_post(proxy, console("/_search/scroll", "DELETE"), body=body)
+    assert r.status_code == 403
+    assert standin.seen == []
+
+
+@pytest.mark.parametrize("path,method", [
+    ("/pwned/doc/%2F_search", "POST"), ("/pwned/doc/%252F_search", "POST"), ("/pwned/_SEARCH", "POST"),
+    ("//_bulk", "PUT"), ("/_search/scroll/_all", "DELETE"), ("/_search/point_in_time/_all", "DELETE"),
+    ("/pwned/_foo/_search", "POST"), ("/_search/.%2e/_bulk", "POST"), ("/_mget?refresh=true", "POST"),
+])
+def test_readonly_console_proxy_carried_issue_12_writes_are_403(proxy, standin, path, method):
+    r = kibana_post(proxy, console(path, method))
+    assert r.status_code == 403, (path, method, r.status_code)
+    assert standin.seen == []
+
+
+@pytest.mark.parametrize("method,target,body", [
+    ("POST", "/_plugin/kibana/api/core/capabilities", b'{"applications":[]}'),
+    ("POST", "/_dashboards/api/core/capabilities", b'{"applications":[]}'),
+    ("POST", "/_plugin/kibana/api/kibana/suggestions/values/logs-demo", b'{"query":"","field":"x"}'),
+    ("POST", "/_plugin/kibana/api/metrics/vis/data", b"{}"), ("POST", "/_plugin/kibana/api/timelion/run", b"{}"),
+    ("POST", "/_dashboards/api/saved_objects/_export", b'{"type":["dashboard"]}'),
+    ("POST", "/_plugin/kibana/elasticsearch/_msearch", b"{}\n{}\n"),
+    ("POST", "/_plugin/kibana/elasticsearch/logs-demo/_search", b"{}"),
+    ("POST", "/_dashboards/internal/bsearch", b'{"batch":[{"request":{},"options":{"strategy":"opensearch"}}]}'),
+    ("POST", "/logs-demo/_analyze", b'{"text":"x"}'), ("POST", "/logs-demo/_search", b"{}"),
+    ("DELETE", "/_search/scroll", b'{"scroll_id":["abc"]}'),
+    ("POST", "/_dashboards/api/console/proxy?method=GET&path=%2F_cat%2Findices", b""),
+])
+def test_readonly_session_reads_reach_the_upstream(proxy, standin, method, target, body):
+    """A logged-in partner's browser: the app's start-up, panels and searches pass, as they are."""
+    b = Browser(proxy.url)
+    b.login("bob")
+    r = b.request(method, target, data=body, headers={"Content-Type": "application/json", "kbn-version": "7.10.2",
+                                                      "Accept": "application/json"})
+    assert r.status_code not in (401, 403), (target, r.status_code, r.text[:200])
+    assert [(s.method, s.path) for s in standin.seen][-1:] and standin.seen[-1].method == method
+
+
+def test_readonly_session_with_kbn_version_and_no_origin_is_accepted(proxy, standin):
+    """Kibana's server takes kbn-version (Dashboards: osd-version) as proof against forged requests."""
+    for header in ("kbn-version", "osd-version"):
+        b = Browser(proxy.url)
+        b.login("bob")
+        r = b.request("POST", "/logs-demo/_search", data=b"{}", headers={
+            "Content-Type": "application/json", header: "7.10.2", "Accept": "application/json"})
+        assert r.status_code == 200, (header, r.status_code, r.text[:200])
+        r = b.request("POST", "/logs-demo/_search", data=b"{}", headers={"Content-Type": "application/json",
+                                                                          "Accept": "application/json"})
+        assert r.status_code == 403

@@ -207,20 +207,15 @@ REFUSED = [
     ("POST", D + "/api/console/proxy", "path=logs%2F_doc&method=POST", OSD_H, _j({"a": 1})),
 ]
 
-_MATCHER = pytest.mark.xfail(strict=False, reason="matcher lands with the readonly branch")
-
-
 def _denial(method, path, query, headers, body):
     return readonly_denial(method, upstream_path(path), canonical_query(query), set(headers), body)
 
 
-@_MATCHER
 @pytest.mark.parametrize("method,path,query,headers,body", ALLOWED, ids=lambda v: v if isinstance(v, str) else "")
 def test_the_apps_reads_are_allowed(method, path, query, headers, body):
     assert _denial(method, path, query, headers, body) is None
 
 
-@_MATCHER
 @pytest.mark.parametrize("method,path,query,headers,body", REFUSED, ids=lambda v: v if isinstance(v, str) else "")
 def test_the_apps_writes_are_refused(method, path, query, headers, body):
     assert _denial(method, path, query, headers, body) is not None

@@ -78,7 +78,8 @@ def proxy(_: str):
 
     body = request.get_data(cache=False)  # raw bytes; never parsed as a form
     if account.readonly:
-        reason = readonly_denial(request.method, path, query, {k.lower() for k in request.headers.keys()}, body)
+        reason = readonly_denial(request.method, path, query, {k.lower() for k in request.headers.keys()}, body,
+                                 request.headers.get("Content-Type"))
         if reason:
             raise Forbidden(reason)
     g.bytes_in = len(body)
