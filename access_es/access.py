@@ -183,10 +183,9 @@ def _kibana_denial(method: str, rest: list[str], pairs, body: bytes, content_typ
     if method == "OPTIONS":
         return None
     verdict, matches = KIBANA_ROUTES_TABLE.decide("GET" if method == "HEAD" else method, rest)
-    if method == "POST" and any(m.route.record.path == KIBANA_CONSOLE_PROXY for m in matches):
-        # listed as a write (it can carry any request): judged by the request it carries
-        if any("/" in s or "\\" in s for s in rest):
-            return f"readonly accounts may not {method} this Kibana/Dashboards API ({where})"
+    if method == "POST" and rest == KIBANA_CONSOLE_PROXY.strip("/").split("/"):
+        # listed as a write (it can carry any request): judged by the request it carries; only when
+        # spelled exactly so (another case, or an encoded slash, stays a refused write)
         return _console_denial(pairs, body, content_type)
     if verdict is False:
         return f"readonly accounts may not {method} this Kibana/Dashboards API ({where})"

@@ -298,3 +298,14 @@ def test_the_route_data_is_well_formed():
     # the products' definitions, not a hand-made list: each of the four is there
     for product in ("es 6.8", "es 7.10", "os 1.x", "os 2.x"):
         assert sum(product in r.products for r in ES_ENDPOINTS) > 100, product
+
+
+@pytest.mark.parametrize("path", ["/_dashboards/api/console%2Fproxy", "/_dashboards/API/console/proxy",
+                                  "/_plugin/kibana/api/Console/proxy", "/_dashboards/api/console/proxy%2F"])
+def test_the_console_proxy_is_judged_by_what_it_carries_only_when_spelled_exactly(path):
+    """Another spelling is not known to reach the console proxy: it stays what the route data says
+    of the console proxy itself, a write, refused (never judged by the harmless request it carries)."""
+    assert readonly_denial("POST", upstream_path(path), canonical_query("method=GET&path=%2F_search"),
+                           {"osd-xsrf"}, b"") is not None
+    assert readonly_denial("POST", upstream_path("/_dashboards/api/console/proxy"),
+                           canonical_query("method=GET&path=%2F_search"), {"osd-xsrf"}, b"") is None
