@@ -30,9 +30,10 @@ NEXT_REQUEST, DISCARD_BODY, CLOSE = "next", "discard", "close"
 
 class BodyReader:
     """wsgi.input: the request body, decoded from its framing (Content-Length or chunked) as the
-    app reads it. Nothing is read until the app asks; a client waiting for `100 Continue` gets it
-    then. A body cut short, malformed or over MAX_REQUEST_BODY raises a ProxyError (the app answers
-    it), and the connection is then not reused."""
+    app reads it. Beyond what the event loop read with the head (`preread`: up to PREREAD_LIMIT),
+    nothing is read until the app asks; a client waiting for `100 Continue` gets it then. A body cut
+    short, malformed, too slow (BODY_MIN_RATE) or over MAX_REQUEST_BODY raises a ProxyError (the
+    app answers it), and the connection is then not reused."""
 
     def __init__(self, sock: socket.socket, conn: h11.Connection, request: h11.Request,
                  preread: bytes = b"", finished: bool = False):
