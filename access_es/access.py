@@ -26,7 +26,7 @@ from .errors import BadRequest
 from .es_endpoints import ES_ENDPOINTS
 from .kibana_routes import KIBANA_ROUTES
 from .proxy.request import canonical_query, decoded_segments, query_pairs
-from .routing import RouteTable, Unparsable, route_segments
+from .routing import ProductRouteTables, RouteTable, Unparsable, route_segments
 
 ROLES = ("admin", "readonly")
 
@@ -34,7 +34,9 @@ METHOD_OVERRIDE_HEADERS = frozenset({"x-http-method-override", "x-http-method", 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 
-ES_ROUTES = RouteTable(ES_ENDPOINTS, writes_any_unsafe_method=True)
+# Judged for each product on its own (an upstream is one of them): a write in any is a write.
+ES_PRODUCTS = ("es 6.8", "es 7.10", "os 1.x", "os 2.x")
+ES_ROUTES = ProductRouteTables(ES_ENDPOINTS, ES_PRODUCTS, writes_any_unsafe_method=True)
 KIBANA_ROUTES_TABLE = RouteTable(KIBANA_ROUTES, writes_any_unsafe_method=False)
 
 # Plugins reached through many paths (`/_sql`, `/_plugins/_sql`, `/_opendistro/_sql/...`): SQL and PPL

@@ -20,10 +20,8 @@ def denial(method, raw_path, raw_query="", headers=()):
     ("POST", "/logs/_field_caps", "fields=*"), ("POST", "/logs/_validate/query", ""),
     ("POST", "/logs/_search/template", ""), ("POST", "/_msearch/template", ""),
     ("POST", "/_search/scroll", ""), ("POST", "/_search/scroll/abc", ""),
-    ("POST", "/logs/_async_search", ""), ("POST", "/logs/_pit", "keep_alive=1m"),
-    ("POST", "/logs/_search/point_in_time", "keep_alive=1m"), ("POST", "/logs/_termvectors/1", ""),
-    ("POST", "/logs/_explain/1", ""), ("POST", "/_render/template", ""), ("POST", "/logs/doc/_search", ""),
-    ("DELETE", "/_search/scroll", ""), ("DELETE", "/_pit", ""), ("DELETE", "/_search/point_in_time", ""),
+    ("POST", "/_render/template", ""), ("POST", "/logs/doc/_search", ""),
+    ("DELETE", "/_search/scroll", ""),
     ("POST", "/_dashboards/internal/search/opensearch", ""),
     ("POST", "/_dashboards/internal/search/opensearch-with-long-numerals", ""),
     ("POST", "/_plugin/kibana/internal/search/es", ""),
@@ -198,9 +196,6 @@ def test_issue_12_release_bodies_are_parsed_not_searched(body):
 def test_issue_12_release_body_needs_a_json_content_type():
     assert readonly_denial("DELETE", "/_search/scroll", "", set(), b'{"scroll_id":"abc"}', "application/yaml")
     assert readonly_denial("DELETE", "/_search/scroll", "", set(), b'{"scroll_id":"abc"}', "application/json") is None
-    assert readonly_denial("DELETE", "/_pit", "", set(), b'{"id":"abc"}', "application/json; charset=UTF-8") is None
-    assert readonly_denial("DELETE", "/_search/point_in_time", "", set(), b'{"pit_id":["a","b"]}',
-                           "application/json") is None
 
 
 def denial_console(method, path, body, content_type="application/json"):
@@ -234,13 +229,12 @@ def test_issue_12_bsearch_bodies_that_cannot_be_read_are_denied(body):
     ("POST", "/_dashboards/internal/search/es/abc", ""),
     ("GET", "/_dashboards/app/home", ""), ("GET", "/_dashboards/api/saved_objects/_find", "type=dashboard"),
     ("POST", "/_analyze", ""), ("POST", "/logs/_analyze", ""), ("POST", "/_all/_search", ""),
-    ("POST", "/idx/doc/a%2Fb/_explain", ""), ("POST", "/idx/_explain/a%2Fb", ""), ("POST", "/idx/_explain/_x", ""),
+    ("POST", "/idx/doc/a%2Fb/_explain", ""),
     ("POST", "/idx/doc/_count", ""), ("POST", "/logs/_search", "q=_id:x"), ("POST", "/a%2Cb/_search", ""),
     ("GET", "/idx/_doc/a%2Fb", ""), ("GET", "/_nodes/stats", ""), ("GET", "/_upgrade", ""),
     ("GET", "/_search/point_in_time/_all", ""), ("HEAD", "/idx", ""),
     ("DELETE", "/_search/scroll/abc", ""), ("DELETE", "/_search/scroll", "scroll_id=a,b"),
     ("POST", "/_search/scroll/abc", ""), ("POST", "/_render/template/t1", ""),
-    ("POST", "/idx/_search/point_in_time", "keep_alive=1m"), ("POST", "/_security/user/_has_privileges", ""),
     ("POST", "/_dashboards/api/console/proxy", "method=POST&path=%2Fidx%2F_doc%2Fa%252Fb%2F_explain"),
     ("POST", "/_dashboards/api/console/proxy", "method=GET&path=%2F%2F_cat%2Findices%3Fv"),
     ("POST", "/_dashboards/api/console/proxy", "method=HEAD&path=idx"),
@@ -309,3 +303,19 @@ def test_the_console_proxy_is_judged_by_what_it_carries_only_when_spelled_exactl
                            {"osd-xsrf"}, b"") is not None
     assert readonly_denial("POST", upstream_path("/_dashboards/api/console/proxy"),
                            canonical_query("method=GET&path=%2F_search"), {"osd-xsrf"}, b"") is None
+
+
+# Reads that only some products have: another product routes the same request to a write (ES 6.8
+# reads `POST /logs/_explain/1` as `POST /{index}/{type}/{id}`: it indexes document 1, creating the
+# index), and the rule does not know which product the upstream is, so it refuses them (README,
+# "How a request is judged"). GET forms with a body still work where the product has them.
+@pytest.mark.parametrize("method,path,query", [
+    ("POST", "/logs/_async_search", ""), ("POST", "/logs/_pit", "keep_alive=1m"),
+    ("POST", "/logs/_search/point_in_time", "keep_alive=1m"), ("POST", "/logs/_termvectors/1", ""),
+    ("POST", "/logs/_explain/1", ""), ("DELETE", "/_pit", ""), ("DELETE", "/_search/point_in_time", ""),
+    ("POST", "/idx/_explain/a%2Fb", ""), ("POST", "/idx/_explain/_x", ""),
+    ("POST", "/idx/_search/point_in_time", "keep_alive=1m"), ("POST", "/_security/user/_has_privileges", ""),
+    ("POST", "/logs/doc/_rollup_search", ""),
+])
+def test_reads_of_one_product_that_another_routes_to_a_write_are_refused(method, path, query):
+    assert denial(method, path, query) is not None
