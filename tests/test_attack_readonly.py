@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -26,6 +25,7 @@ import requests
 from access_es.access import readonly_denial
 from access_es.proxy.request import canonical_query, upstream_path
 from tests.conftest import PASSWORDS
+from tests.test_proxy_wire import raw_request
 
 
 def denial(method, raw_path, raw_query="", headers=(), body=b"", content_type=None):
@@ -41,19 +41,6 @@ def console(method, path, body=b"", content_type="application/json", prefix="/_d
 
 BOB = ("bob", PASSWORDS["bob"])
 DOC = json.dumps({"owned": True}).encode()
-
-
-def raw_request(url: str, request_bytes: bytes, timeout: float = 10) -> bytes:
-    parts = urlsplit(url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as s:
-        s.sendall(request_bytes)
-        chunks = []
-        while True:
-            data = s.recv(65536)
-            if not data:
-                break
-            chunks.append(data)
-    return b"".join(chunks)
 
 
 def bob_raw(proxy, method: str, target: str, extra: str = "", body: bytes = b"") -> bytes:
