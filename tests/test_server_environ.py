@@ -5,7 +5,7 @@ import h11
 import pytest
 
 from access_es.errors import BadRequest
-from access_es.server.environ import build_environ, head_problem, request_problem
+from access_es.server.environ import body_length, build_environ, head_problem, request_problem
 from access_es.server.limits import MAX_REQUEST_BODY
 
 
@@ -79,3 +79,12 @@ def test_request_problems(head, problem):
 def test_a_path_with_a_scheme_inside_is_not_an_absolute_form_target():
     env = environ_of(b"GET /u/_doc/http://x/_access-es/health HTTP/1.1\r\nHost: h\r\n\r\n")
     assert env["PATH_INFO"] == "/u/_doc/http://x/_access-es/health"
+
+
+@pytest.mark.parametrize("head, length", [
+    (b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", 0),
+    (b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 12\r\n\r\n", 12),
+    (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", None),
+])
+def test_body_length_as_the_head_declares_it(head, length):
+    assert body_length(parse(head)) == length

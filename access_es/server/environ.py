@@ -36,6 +36,18 @@ def request_problem(request) -> ProxyError | None:
     return None
 
 
+def body_length(request) -> int | None:
+    """The length of a request's body as its head declares it: its Content-Length, 0 when it
+    declares none, None when it is chunked (known only once read). (request_problem refuses a head
+    that declares both.)"""
+    chunked = False
+    for name, value in request.headers:
+        if name == b"content-length":
+            return int(value)
+        chunked = chunked or name == b"transfer-encoding"
+    return None if chunked else 0
+
+
 def build_environ(request, *, client: tuple[str, int], server: tuple[str, int], trust_proxy: int,
                   multiprocess: bool) -> dict:
     """PEP 3333's environ for `request`. REQUEST_URI is the raw target (the proxy takes its path

@@ -18,6 +18,7 @@ from typing import Callable
 import h11
 
 from ..errors import BadRequest, ProxyError, RequestTimeout, RequestTooLarge, wsgi_error
+from .environ import body_length
 from .limits import BODY_MIN_RATE, DISCARD_LIMIT, IO_TIMEOUT, MAX_REQUEST_BODY
 
 log = logging.getLogger("access_es.server")
@@ -39,9 +40,7 @@ class BodyReader:
                  preread: bytes = b"", finished: bool = False):
         self.sock = sock
         self.conn = conn
-        # None: a chunked body, of unknown length; a request with neither header has no body (0)
-        self.declared = next((int(v) for n, v in request.headers if n == b"content-length"),
-                             None if any(n == b"transfer-encoding" for n, _ in request.headers) else 0)
+        self.declared = body_length(request)  # None: chunked, of unknown length
         self.received = len(preread)  # read by the event loop with the head
         self.finished = finished
         self.broken = False

@@ -22,7 +22,7 @@ import h11
 
 from ..errors import BadRequest, HeadersTooLarge, NotImplementedCoding, ProxyError, RequestTimeout, wsgi_error
 from ..logs import RequestLog
-from .environ import build_environ, head_problem, request_problem
+from .environ import body_length, build_environ, head_problem, request_problem
 from .exchange import CLOSE, DISCARD_BODY, NEXT_REQUEST, SERVER_NAME, serve
 from .limits import (DISCARD_LIMIT, HEAD_TIMEOUT, IO_TIMEOUT, KEEP_ALIVE_TIMEOUT, LINGER_TIMEOUT, MAX_CONNECTIONS,
                      MAX_HEAD, PREREAD_LIMIT, SHUTDOWN_GRACE)
@@ -159,7 +159,7 @@ class EventLoop:
             self._close(conn)
             return
         if not data and conn.state == BODY:  # it may still read: say why nothing is forwarded
-            chunked = any(n == b"transfer-encoding" for n, _ in conn.request.headers)
+            chunked = body_length(conn.request) is None
             self._refuse(conn, BadRequest(f"the {'chunked ' if chunked else ''}request body was cut short: the "
                                           "client stopped sending before its end"), conn.request)
             return
@@ -216,7 +216,7 @@ class EventLoop:
             return
         conn.request = request
         conn.preread = bytearray()
-        length = next((int(v) for n, v in request.headers if n == b"content-length"), None)
+        length = body_length(request)
         if conn.http.they_are_waiting_for_100_continue or (length is not None and length > PREREAD_LIMIT):
             self._dispatch(conn, finished=False)  # its body comes when the app asks for it
             return
@@ -318,14 +318,6 @@ class EventLoop:
             pass  # the client is gone already; nothing more to tell it
         self._linger(conn)
 
-    def _close_unregistered(self, conn: Connection) -> None:
-        try:
-            conn.sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
-        conn.sock.close()
-        self.connections.discard(conn)
-
     def _close(self, conn: Connection) -> None:
         if conn.state != WORKING:
             try:
@@ -361,8 +353,7 @@ class EventLoop:
         while self.returned:
             conn, what_next = self.returned.popleft()
             if self.stopping is not None:
-                conn.state = HEAD  # not registered: _close must not unregister it
-                self._close_unregistered(conn)
+                self._close(conn)  # still WORKING: not registered with the selector
                 continue
             conn.sock.setblocking(False)
             conn.state = HEAD  # owned by the loop again
