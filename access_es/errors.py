@@ -44,6 +44,24 @@ class RequestTooLarge(ProxyError):
     error_type = "request_too_large"
 
 
+class RequestTimeout(ProxyError):
+    status = 408
+    title = "Request timeout"
+    error_type = "request_timeout"
+
+
+class HeadersTooLarge(ProxyError):
+    status = 431
+    title = "Request header fields too large"
+    error_type = "request_header_fields_too_large"
+
+
+class NotImplementedCoding(ProxyError):
+    status = 501
+    title = "Not implemented"
+    error_type = "not_implemented"
+
+
 class Unauthorized(ProxyError):
     status = 401
     title = "Login required"
@@ -120,21 +138,3 @@ def wsgi_error(environ: dict, start_response, e: ProxyError, status: int, error_
     start_response(f"{status} {title}", [("Content-Type", content_type), ("Content-Length", str(len(body))),
                                          ("Cache-Control", "no-store")])
     return [body]
-
-
-class RequestTimeout(ProxyError):
-    status = 408
-    title = "Request timeout"
-    error_type = "request_timeout"
-
-
-class HeadersTooLarge(ProxyError):
-    status = 431
-    title = "Request header fields too large"
-    error_type = "request_header_fields_too_large"
-
-
-class NotImplementedCoding(ProxyError):
-    status = 501
-    title = "Not implemented"
-    error_type = "not_implemented"
