@@ -3,7 +3,8 @@
 What this is: every route we found that the apps call to load and to read, and the ones that change
 state, for Kibana 6.8, 7.0-7.9, 7.10 (as Amazon Elasticsearch Service ships it: the OSS build with the
 Open Distro plugins) and OpenSearch Dashboards 1.x and 2.x with the plugins Amazon OpenSearch Service
-ships (security, reporting, query workbench, query enhancements). Paths are relative to the app's base
+ships (security, reporting, query workbench, query enhancements, alerting, anomaly detection and
+forecasting, index management, observability, notifications). Paths are relative to the app's base
 (`/_plugin/kibana` or `/_dashboards`), written as Kibana declares them.
 
 How it was derived: from the server route registrations (`router.get/post/put/delete({ path })` in
@@ -28,6 +29,13 @@ state that anyone else can see. Deliberate choices:
     workbench, the query-enhancements search API.
   - `POST /api/console/proxy` is judged by the request it carries (`?method=...&path=...`); it is
     listed read=False with a note starting with CONSOLE_PROXY_NOTE, for the matcher to special-case.
+  - Plugin actions are writes whatever their method: executing a monitor (even `?dryrun=true`: it runs
+    the monitor's query and triggers), acknowledging alerts, starting/stopping detectors, forecasters,
+    rollups, transforms and snapshot policies, sending a test message (a GET in the reporting
+    plugin and in early dashboards-notifications), loading sample data (a GET in observability's event
+    analytics). Their POSTs that only read (`_search`, `preview`, `_validate`, `_topAnomalies`,
+    `_preview`, `indices.exists`, mappings) are reads. Index management's `POST /api/ism/apiCaller`
+    calls any client method named in its body: a write for us, though its index pages read through it.
   - `/internal/bsearch` carries strategy names in its body (`batch[].options.strategy`); a matcher
     that allows it must refuse a batch naming a strategy listed here as read=False.
 
@@ -67,6 +75,16 @@ OSD = "osd 1.x-2.x"
 K710_OSD = "kibana 7.10, osd 1.x-2.x"
 K_ALL = "kibana 6.8, 7.0-7.10, osd 1.x-2.x"
 SEC = "odfe security kibana plugin (kibana 7.x), osd security-dashboards-plugin 1.x-2.x"
+ALERT = "osd 1.x-2.x (alerting-dashboards-plugin; its Open Distro predecessor used the same paths)"
+ALERT2 = "osd 2.x (alerting-dashboards-plugin, later releases)"
+AD = "osd 1.x-2.x (anomaly-detection-dashboards-plugin)"
+AD_MDS = "osd 2.x (anomaly-detection-dashboards-plugin, with multiple data sources: a trailing {dataSourceId})"
+FORECAST = "osd (anomaly-detection-dashboards-plugin's forecasting, recent releases)"
+ISM = "osd 1.x-2.x (index-management-dashboards-plugin)"
+ISM2 = "osd 2.x (index-management-dashboards-plugin, later releases)"
+OBS = "osd 1.x-2.x (dashboards-observability)"
+REP = "osd 1.x-2.x (dashboards-reporting)"
+NOTIF = "osd 2.x (dashboards-notifications)"
 
 # Sources: the stored versions consulted (repository@commit path).
 _K = "elastic/kibana@"
@@ -128,6 +146,61 @@ S_WORKBENCH = ("opensearch-project/dashboards-query-workbench@04d2dc8fe5e8e832ea
 S_LEGACY_EXPORT_O = _O + "a1156b69706159d127b86d3cfa1038dcf2dd0d82 src/plugins/legacy_export/server/routes/export.ts"
 S_LEGACY_IMPORT_O = _O + "d7004dc5b0392477fdd54ac66b29d231975a173b src/plugins/legacy_export/server/routes/import.ts"
 S_REPORTING = "opensearch-project/reporting@50ef47c348c1994f57a6ee371e3737dafd7cd924 dashboards-reports/server/routes/report.ts"
+
+# Dashboards plugins that Amazon OpenSearch Service ships (server routes, paths relative to /_dashboards).
+_AL = "opensearch-project/alerting-dashboards-plugin@"
+S_AL_MONITORS = _AL + "0efb81302f6e6510f84f3510d9c06ceb4c93da3f server/routes/monitors.js"
+S_AL_MONITORS_NEW = ("opensearch-project/alerting-dashboards-plugin server/routes/monitors.js (a later stored version with "
+                     "workflows and /monitors/v1, found by its text, commit not recorded)")
+S_AL_PPL = _AL + "27a000882e6e61e28b36d9dc23619adddc1b8cf4 server/routes/pplAlertingMonitors.js"
+S_AL_ALERTS = _AL + "0efb81302f6e6510f84f3510d9c06ceb4c93da3f server/routes/alerts.js"
+S_AL_WF_ALERTS = ("opensearch-project/alerting-dashboards-plugin server/routes/alerts.js (a later stored version with "
+                  "/workflows/alerts, found by its text, commit not recorded)")
+S_AL_DEST = _AL + "06d62c43c8e9dbdad9fa473e994f22f1cb3b24af server/routes/destinations.js"
+S_AL_OS = _AL + "0b3668f09c682049b76b1faf3ac1a0254433717b server/routes/opensearch.js"
+S_AL_AD = _AL + "06d62c43c8e9dbdad9fa473e994f22f1cb3b24af server/routes/anomalyDetector.js"
+S_AL_FINDINGS = _AL + "2ec1ba38da70861d897a73779ad8eff955b55249 server/routes/findings.js"
+S_AL_REMOTE = _AL + "6c0c862fb30b24034fe00890da575cce42212b17 server/routes/crossCluster.js"
+S_AL_COMMENTS = _AL + "1af26aa4b53d5bc8fbb176e3272a211827c116ff server/routes/comments.js"
+_AD = "opensearch-project/anomaly-detection-dashboards-plugin@"
+_AD_BASE = " (base path /api/anomaly_detectors: BASE_NODE_API_PATH, server/plugin.ts @10c730b4a36c1f7a2fd65970af85bdc79f10c0b0)"
+S_AD = _AD + "040f3249d488186df9a833e5da6adeb8be16ab07 server/routes/ad.ts" + _AD_BASE
+S_AD_OS = _AD + "08630a67f4e1b05fdb75dde3d946212e33855539 server/routes/opensearch.ts" + _AD_BASE
+S_AD_ALERTING = _AD + "3f459db6fb7c8ecf6c8057477805ebd93d17876d server/routes/alerting.ts" + _AD_BASE
+S_AD_SAMPLE = _AD + "5d4d66cf26ddbee7bcf7afc59b5ba94b88163371 server/routes/sampleData.ts" + _AD_BASE
+S_AD_FORECAST = (_AD + "a1657ecce6839a1573c70bb42aba2400cfd741a5 server/routes/forecast.ts (base path /api/forecasting: "
+                 "FORECAST_BASE_NODE_API_PATH in the plugin's constants, found by its text)")
+_IM = "opensearch-project/index-management-dashboards-plugin@"
+_IM_BASE = " (NODE_API in utils/constants.ts: base /api/ism)"
+S_IM_INDICES = _IM + "03c258febcebf13c73ff5954483ed47c4faf2bcd server/routes/indices.ts" + _IM_BASE
+S_IM_POLICIES = _IM + "03c258febcebf13c73ff5954483ed47c4faf2bcd server/routes/policies.ts" + _IM_BASE
+S_IM_MANAGED = _IM + "03c258febcebf13c73ff5954483ed47c4faf2bcd server/routes/managedIndices.ts" + _IM_BASE
+S_IM_ROLLUPS = _IM + "01f669b4358dc3801fd82886e789cc1f324bf15f server/routes/rollups.ts" + _IM_BASE
+S_IM_TRANSFORMS = _IM + "03c258febcebf13c73ff5954483ed47c4faf2bcd server/routes/transforms.ts" + _IM_BASE
+S_IM_SNAPSHOTS = _IM + "03c258febcebf13c73ff5954483ed47c4faf2bcd server/routes/snapshotManagement.ts" + _IM_BASE
+S_IM_COMMON = _IM + "03c258febcebf13c73ff5954483ed47c4faf2bcd server/routes/common.ts" + _IM_BASE
+S_IM_ALIASES = _IM + "03c258febcebf13c73ff5954483ed47c4faf2bcd server/routes/aliases.ts" + _IM_BASE
+S_IM_STREAMS = _IM + "03c258febcebf13c73ff5954483ed47c4faf2bcd server/routes/dataStreams.ts" + _IM_BASE
+S_IM_CHANNELS = _IM + "02d8199c811a82fd1c78a20c14cf3ce7059612c2 server/routes/notifications.ts" + _IM_BASE
+_OB = "opensearch-project/dashboards-observability@"
+_OB_C = " (paths: common/constants/shared.ts, custom_panels.ts, notebooks.ts, trace_analytics.ts)"
+S_OB_PPL = _OB + "03dc10541d2f1000f42cbe1ced9d4b4c0535e10b server/routes/ppl.ts" + _OB_C
+S_OB_DSL = _OB + "08d0722829fcbdfdd31fa22b89fbb26c70960014 server/routes/dsl.ts" + _OB_C
+S_OB_EVENTS = _OB + "03b7f6496e514a6839e7ebb012eda4bdf0116cc9 server/routes/event_analytics/event_analytics_router.ts" + _OB_C
+S_OB_TRACES = _OB + "141f2237ff77603a2ba2c1f95ca91938b54a81f3 server/routes/trace_analytics_dsl_router.ts" + _OB_C
+S_OB_PANELS = _OB + "03b7f6496e514a6839e7ebb012eda4bdf0116cc9 server/routes/custom_panels/panels_router.ts" + _OB_C
+S_OB_NOTES = _OB + "00182a3813abb25bffd413f26c8bee0d865c317b server/routes/notebooks/noteRouter.ts" + _OB_C
+S_OB_PARAS = _OB + "133567622dd76468050436a6402d68d655c6b2d9 server/routes/notebooks/paraRouter.ts" + _OB_C
+S_OB_METRICS = _OB + "03b7f6496e514a6839e7ebb012eda4bdf0116cc9 server/routes/metrics/metrics_rounter.ts" + _OB_C
+S_REPORT_DEFS = "opensearch-project/dashboards-reporting@30f875a5c5e33522d24b01ca31e691a1871a9815 server/routes/reportDefinition.ts"
+S_REPORT_NOTIF = ("opensearch-project/dashboards-reporting@62973cf632749a91d06397295f4f8c5a24242edd server/routes/notifications.ts "
+                  "(REPORTING_NOTIFICATIONS_DASHBOARDS_API: /api/reporting_notifications)")
+_NO = "opensearch-project/dashboards-notifications@"
+_NO_C = " (NODE_API in common: base /api/notifications)"
+S_NOTIF_CONFIGS = _NO + "0954519924eaeb4910275baa80d193fde50be3ea server/routes/configRoutes.ts" + _NO_C
+S_NOTIF_EVENTS = _NO + "13355533642c1adc16e48c7071b94d8071ff94b9 server/routes/eventRoutes.ts" + _NO_C
+S_NOTIF_EVENTS_OLD = ("opensearch-project/dashboards-notifications server/routes/eventRoutes.ts (an earlier stored version "
+                      "registering router.get for the test message, found by its text, commit not recorded)")
 
 
 def _r(method: str, path: str, read: bool, products: str, source: str, note: str = "") -> KibanaRoute:
@@ -326,4 +399,295 @@ KIBANA_ROUTES: tuple[KibanaRoute, ...] = (
     _r("POST", "/api/sql_console/sqljson", False, OSD, S_WORKBENCH, "SQL"),
     _r("POST", "/api/sql_console/ppljson", False, OSD, S_WORKBENCH, "PPL"),
     _r("POST", "/api/spark_sql_console", False, "osd 2.x", S_WORKBENCH, "async SQL on a direct-query datasource"),
+
+    # --- Alerting (alerting-dashboards-plugin). Execute runs a monitor (its actions can notify) even with
+    # dryrun: read=False; acknowledging alerts is a write. Paths under /api/alerting.
+    _r("GET", "/api/alerting/monitors", True, ALERT, S_AL_MONITORS),
+    _r("GET", "/api/alerting/monitors/v1", True, ALERT2, S_AL_MONITORS_NEW),
+    _r("GET", "/api/alerting/monitors/{id}", True, ALERT, S_AL_MONITORS),
+    _r("POST", "/api/alerting/monitors/_search", True, ALERT, S_AL_MONITORS,
+       "searchMonitors: a search of the alerting config index; reads only"),
+    _r("POST", "/api/alerting/monitors", False, ALERT, S_AL_MONITORS, "creates a monitor"),
+    _r("POST", "/api/alerting/monitors/_execute", False, ALERT, S_AL_MONITORS,
+       "executes a monitor (?dryrun=true|false); runs its query and, without dryrun, its actions"),
+    _r("PUT", "/api/alerting/monitors/{id}", False, ALERT, S_AL_MONITORS),
+    _r("DELETE", "/api/alerting/monitors/{id}", False, ALERT, S_AL_MONITORS),
+    _r("POST", "/api/alerting/monitors/{id}/_acknowledge/alerts", False, ALERT, S_AL_MONITORS, "acknowledges alerts"),
+    _r("POST", "/api/alerting/workflows", False, ALERT2, S_AL_MONITORS_NEW, "creates a composite monitor"),
+    _r("GET", "/api/alerting/workflows/{id}", True, ALERT2, S_AL_MONITORS_NEW),
+    _r("PUT", "/api/alerting/workflows/{id}", False, ALERT2, S_AL_MONITORS_NEW),
+    _r("DELETE", "/api/alerting/workflows/{id}", False, ALERT2, S_AL_MONITORS_NEW),
+    _r("POST", "/api/alerting/workflows/{id}/_acknowledge/alerts", False, ALERT2, S_AL_MONITORS_NEW,
+       "acknowledges chained alerts"),
+    _r("GET", "/api/alerting/workflows/alerts", True, ALERT2, S_AL_WF_ALERTS),
+    _r("GET", "/api/alerting/alerts", True, ALERT, S_AL_ALERTS),
+    _r("GET", "/api/alerting/destinations", True, ALERT, S_AL_DEST),
+    _r("GET", "/api/alerting/destinations/{destinationId}", True, ALERT, S_AL_DEST),
+    _r("POST", "/api/alerting/destinations", False, ALERT, S_AL_DEST),
+    _r("PUT", "/api/alerting/destinations/{destinationId}", False, ALERT, S_AL_DEST),
+    _r("DELETE", "/api/alerting/destinations/{destinationId}", False, ALERT, S_AL_DEST),
+    _r("GET", "/api/alerting/destinations/email_accounts", True, ALERT, S_AL_DEST),
+    _r("GET", "/api/alerting/destinations/email_accounts/{id}", True, ALERT, S_AL_DEST),
+    _r("POST", "/api/alerting/destinations/email_accounts", False, ALERT, S_AL_DEST),
+    _r("PUT", "/api/alerting/destinations/email_accounts/{id}", False, ALERT, S_AL_DEST),
+    _r("DELETE", "/api/alerting/destinations/email_accounts/{id}", False, ALERT, S_AL_DEST),
+    _r("GET", "/api/alerting/destinations/email_groups", True, ALERT, S_AL_DEST),
+    _r("GET", "/api/alerting/destinations/email_groups/{id}", True, ALERT, S_AL_DEST),
+    _r("POST", "/api/alerting/destinations/email_groups", False, ALERT, S_AL_DEST),
+    _r("PUT", "/api/alerting/destinations/email_groups/{id}", False, ALERT, S_AL_DEST),
+    _r("DELETE", "/api/alerting/destinations/email_groups/{id}", False, ALERT, S_AL_DEST),
+    _r("POST", "/api/alerting/_search", True, ALERT, S_AL_OS,
+       "search of the indices a query monitor reads (its 'Run' preview, the visual editor); reads only"),
+    _r("POST", "/api/alerting/_indices", True, ALERT, S_AL_OS, "cat indices; reads only"),
+    _r("POST", "/api/alerting/_aliases", True, ALERT, S_AL_OS, "cat aliases; reads only"),
+    _r("POST", "/api/alerting/_mappings", True, ALERT, S_AL_OS, "get mappings; reads only"),
+    _r("GET", "/api/alerting/_plugins", True, ALERT, S_AL_OS),
+    _r("GET", "/api/alerting/_settings", True, ALERT, S_AL_OS),
+    _r("GET", "/api/alerting/detectors/{detectorId}", True, ALERT, S_AL_AD),
+    _r("GET", "/api/alerting/detectors/{detectorId}/results", True, ALERT, S_AL_AD),
+    _r("POST", "/api/alerting/detectors/_search", True, ALERT, S_AL_AD, "lists anomaly detectors; reads only"),
+    _r("GET", "/api/alerting/findings/_search", True, ALERT2, S_AL_FINDINGS),
+    _r("GET", "/api/alerting/remote/indexes", True, ALERT2, S_AL_REMOTE),
+    _r("POST", "/api/alerting/comments/_search", True, ALERT2, S_AL_COMMENTS, "searches alert comments; reads only"),
+    _r("POST", "/api/alerting/comments/{alertId}", False, ALERT2, S_AL_COMMENTS, "adds a comment to an alert"),
+    _r("PUT", "/api/alerting/comments/{commentId}", False, ALERT2, S_AL_COMMENTS),
+    _r("DELETE", "/api/alerting/comments/{commentId}", False, ALERT2, S_AL_COMMENTS),
+    # PPL (v2) monitors, registered when the pplAlertingEnabled flag is on.
+    _r("POST", "/_plugins/_ppl", False, ALERT2, S_AL_PPL,
+       "the alerting plugin's own PPL proxy on the Dashboards server (/_dashboards/_plugins/_ppl): PPL, never a read"),
+    _r("GET", "/api/alerting/indices", True, ALERT2, S_AL_PPL),
+    _r("GET", "/api/alerting/v2/monitors", True, ALERT2, S_AL_PPL),
+    _r("GET", "/api/alerting/v2/monitors/alerts", True, ALERT2, S_AL_PPL),
+    _r("GET", "/api/alerting/v2/monitors/{id}", True, ALERT2, S_AL_PPL),
+    _r("POST", "/api/alerting/v2/monitors/_search", True, ALERT2, S_AL_PPL, "searches monitor configs; reads only"),
+    _r("POST", "/api/alerting/v2/monitors", False, ALERT2, S_AL_PPL),
+    _r("PUT", "/api/alerting/v2/monitors/{id}", False, ALERT2, S_AL_PPL),
+    _r("DELETE", "/api/alerting/v2/monitors/{id}", False, ALERT2, S_AL_PPL),
+    _r("POST", "/api/alerting/v2/monitors/_execute", False, ALERT2, S_AL_PPL, "executes a PPL monitor"),
+    _r("POST", "/api/alerting/v2/monitors/{id}/_execute", False, ALERT2, S_AL_PPL, "executes a PPL monitor"),
+
+    # --- Anomaly detection (anomaly-detection-dashboards-plugin), under /api/anomaly_detectors. With multiple
+    # data sources most routes take a trailing {dataSourceId} segment: each variant is listed.
+    _r("POST", "/api/anomaly_detectors/detectors", False, AD, S_AD, "creates a detector"),
+    _r("POST", "/api/anomaly_detectors/detectors/{dataSourceId}", False, AD_MDS, S_AD, "creates a detector"),
+    _r("PUT", "/api/anomaly_detectors/detectors/{detectorId}", False, AD, S_AD),
+    _r("PUT", "/api/anomaly_detectors/detectors/{detectorId}/{dataSourceId}", False, AD_MDS, S_AD),
+    _r("DELETE", "/api/anomaly_detectors/detectors/{detectorId}", False, AD, S_AD),
+    _r("DELETE", "/api/anomaly_detectors/detectors/{detectorId}/{dataSourceId}", False, AD_MDS, S_AD),
+    _r("POST", "/api/anomaly_detectors/detectors/_search", True, AD, S_AD, "searches detector configs; reads only"),
+    _r("POST", "/api/anomaly_detectors/detectors/results/_search", True, AD, S_AD, "searches anomaly results; reads only"),
+    _r("POST", "/api/anomaly_detectors/detectors/results/_search/{dataSourceId}", True, AD_MDS, S_AD,
+       "searches anomaly results; reads only"),
+    _r("POST", "/api/anomaly_detectors/detectors/results/_search/{resultIndex}/{onlyQueryCustomResultIndex}", True,
+       AD, S_AD, "searches anomaly results (custom result index); reads only"),
+    _r("POST",
+       "/api/anomaly_detectors/detectors/results/_search/{resultIndex}/{onlyQueryCustomResultIndex}/{dataSourceId}",
+       True, AD_MDS, S_AD, "searches anomaly results (custom result index); reads only"),
+    _r("POST", "/api/anomaly_detectors/detectors/preview", True, AD, S_AD,
+       "previews a detector on sample data (_preview); stores nothing"),
+    _r("POST", "/api/anomaly_detectors/detectors/preview/{dataSourceId}", True, AD_MDS, S_AD,
+       "previews a detector on sample data (_preview); stores nothing"),
+    _r("POST", "/api/anomaly_detectors/detectors/{detectorId}/_topAnomalies/{isHistorical}", True, AD, S_AD,
+       "top anomalies: an aggregation over results; reads only"),
+    _r("POST", "/api/anomaly_detectors/detectors/{detectorId}/_topAnomalies/{isHistorical}/{dataSourceId}", True,
+       AD_MDS, S_AD, "top anomalies: an aggregation over results; reads only"),
+    _r("POST", "/api/anomaly_detectors/detectors/_validate/{validationType}", True, AD, S_AD,
+       "validates a detector config (_validate); stores nothing"),
+    _r("POST", "/api/anomaly_detectors/detectors/_validate/{validationType}/{dataSourceId}", True, AD_MDS, S_AD,
+       "validates a detector config (_validate); stores nothing"),
+    _r("POST", "/api/anomaly_detectors/detectors/{detectorId}/start", False, AD, S_AD,
+       "starts real-time detection, or a historical analysis with a start/end time"),
+    _r("POST", "/api/anomaly_detectors/detectors/{detectorId}/start/{dataSourceId}", False, AD_MDS, S_AD),
+    _r("POST", "/api/anomaly_detectors/detectors/{detectorId}/stop/{isHistorical}", False, AD, S_AD),
+    _r("POST", "/api/anomaly_detectors/detectors/{detectorId}/stop/{isHistorical}/{dataSourceId}", False, AD_MDS, S_AD),
+    _r("GET", "/api/anomaly_detectors/detectors/_list", True, AD, S_AD),
+    _r("GET", "/api/anomaly_detectors/detectors/_count", True, AD, S_AD),
+    _r("GET", "/api/anomaly_detectors/detectors/{detectorId}", True, AD, S_AD),
+    _r("GET", "/api/anomaly_detectors/detectors/{detectorId}/_profile", True, AD, S_AD),
+    _r("GET", "/api/anomaly_detectors/detectors/{id}/results/{isHistorical}", True, AD, S_AD),
+    _r("POST", "/api/anomaly_detectors/_search", True, AD, S_AD_OS, "executeSearch: a search of {index}; reads only"),
+    _r("GET", "/api/anomaly_detectors/_indices", True, AD, S_AD_OS),
+    _r("GET", "/api/anomaly_detectors/_aliases", True, AD, S_AD_OS),
+    _r("GET", "/api/anomaly_detectors/_mappings", True, AD, S_AD_OS),
+    _r("PUT", "/api/anomaly_detectors/create_index", False, AD, S_AD_OS, "creates an index"),
+    _r("PUT", "/api/anomaly_detectors/create_index/{dataSourceId}", False, AD_MDS, S_AD_OS, "creates an index"),
+    _r("POST", "/api/anomaly_detectors/bulk", False, AD, S_AD_OS, "a _bulk of documents"),
+    _r("POST", "/api/anomaly_detectors/bulk/{dataSourceId}", False, AD_MDS, S_AD_OS, "a _bulk of documents"),
+    _r("POST", "/api/anomaly_detectors/delete_index", False, AD, S_AD_OS, "deletes an index"),
+    _r("POST", "/api/anomaly_detectors/monitors/_search", True, AD, S_AD_ALERTING,
+       "the alerting monitors on a detector's results; reads only"),
+    _r("POST", "/api/anomaly_detectors/monitors/_search/{dataSourceId}", True, AD_MDS, S_AD_ALERTING,
+       "the alerting monitors on a detector's results; reads only"),
+    _r("GET", "/api/anomaly_detectors/monitors/alerts", True, AD, S_AD_ALERTING),
+    _r("POST", "/api/anomaly_detectors/create_sample_data/{type}", False, AD, S_AD_SAMPLE,
+       "bulk-loads a sample index"),
+    # Forecasting, under /api/forecasting.
+    _r("POST", "/api/forecasting/forecasters", False, FORECAST, S_AD_FORECAST, "creates a forecaster"),
+    _r("POST", "/api/forecasting/forecasters/{dataSourceId}", False, FORECAST, S_AD_FORECAST, "creates a forecaster"),
+    _r("PUT", "/api/forecasting/forecasters/{forecasterId}", False, FORECAST, S_AD_FORECAST),
+    _r("PUT", "/api/forecasting/forecasters/{forecasterId}/{dataSourceId}", False, FORECAST, S_AD_FORECAST),
+    _r("DELETE", "/api/forecasting/forecasters/{forecasterId}", False, FORECAST, S_AD_FORECAST),
+    _r("DELETE", "/api/forecasting/forecasters/{forecasterId}/{dataSourceId}", False, FORECAST, S_AD_FORECAST),
+    _r("POST", "/api/forecasting/forecasters/_search", True, FORECAST, S_AD_FORECAST, "reads only"),
+    _r("POST", "/api/forecasting/forecasters/results/by-source/_search", True, FORECAST, S_AD_FORECAST, "reads only"),
+    _r("POST", "/api/forecasting/forecasters/results/by-source/{dataSourceId}/_search", True, FORECAST, S_AD_FORECAST,
+       "reads only"),
+    _r("POST", "/api/forecasting/forecasters/results/by-index/{resultIndex}/_search", True, FORECAST, S_AD_FORECAST,
+       "reads only"),
+    _r("POST", "/api/forecasting/forecasters/results/by-index/{resultIndex}/by-source/{dataSourceId}/_search", True,
+       FORECAST, S_AD_FORECAST, "reads only"),
+    _r("POST", "/api/forecasting/forecasters/{forecasterId}/_run_once", False, FORECAST, S_AD_FORECAST,
+       "runs a forecast task that writes results"),
+    _r("POST", "/api/forecasting/forecasters/{forecasterId}/_run_once/{dataSourceId}", False, FORECAST, S_AD_FORECAST),
+    _r("POST", "/api/forecasting/forecasters/{forecasterId}/start", False, FORECAST, S_AD_FORECAST),
+    _r("POST", "/api/forecasting/forecasters/{forecasterId}/start/{dataSourceId}", False, FORECAST, S_AD_FORECAST),
+    _r("POST", "/api/forecasting/forecasters/{forecasterId}/stop", False, FORECAST, S_AD_FORECAST),
+    _r("POST", "/api/forecasting/forecasters/{forecasterId}/stop/{dataSourceId}", False, FORECAST, S_AD_FORECAST),
+    _r("POST", "/api/forecasting/forecasters/{forecasterId}/_topForecasts/{isRunOnce}", True, FORECAST, S_AD_FORECAST,
+       "an aggregation over results; reads only"),
+    _r("POST", "/api/forecasting/forecasters/{forecasterId}/_topForecasts/{isRunOnce}/{dataSourceId}", True, FORECAST,
+       S_AD_FORECAST, "an aggregation over results; reads only"),
+    _r("POST", "/api/forecasting/forecasters/_validate/{validationType}", True, FORECAST, S_AD_FORECAST,
+       "validates a config; stores nothing"),
+    _r("POST", "/api/forecasting/forecasters/_validate/{validationType}/{dataSourceId}", True, FORECAST, S_AD_FORECAST,
+       "validates a config; stores nothing"),
+    _r("POST", "/api/forecasting/forecasters/_suggest/{suggestType}", True, FORECAST, S_AD_FORECAST,
+       "suggests config values; stores nothing"),
+    _r("POST", "/api/forecasting/forecasters/_suggest/{suggestType}/{dataSourceId}", True, FORECAST, S_AD_FORECAST,
+       "suggests config values; stores nothing"),
+
+    # --- Index management (index-management-dashboards-plugin), under /api/ism.
+    _r("POST", "/api/ism/_search", True, ISM, S_IM_INDICES, "indexService.search: a search of {index}; reads only"),
+    _r("GET", "/api/ism/_indices", True, ISM, S_IM_INDICES),
+    _r("POST", "/api/ism/applyPolicy", False, ISM, S_IM_INDICES, "attaches a policy to indices"),
+    _r("POST", "/api/ism/editRolloverAlias", False, ISM, S_IM_INDICES, "changes an index setting"),
+    _r("GET", "/api/ism/policies", True, ISM, S_IM_POLICIES),
+    _r("GET", "/api/ism/policies/{id}", True, ISM, S_IM_POLICIES),
+    _r("PUT", "/api/ism/policies/{id}", False, ISM, S_IM_POLICIES),
+    _r("DELETE", "/api/ism/policies/{id}", False, ISM, S_IM_POLICIES),
+    _r("GET", "/api/ism/managedIndices", True, ISM, S_IM_MANAGED),
+    _r("GET", "/api/ism/managedIndices/{id}", True, ISM, S_IM_MANAGED),
+    _r("POST", "/api/ism/retry", False, ISM, S_IM_MANAGED, "retries a failed managed index"),
+    _r("POST", "/api/ism/changePolicy", False, ISM, S_IM_MANAGED),
+    _r("POST", "/api/ism/removePolicy", False, ISM, S_IM_MANAGED),
+    _r("GET", "/api/ism/rollups", True, ISM, S_IM_ROLLUPS),
+    _r("GET", "/api/ism/rollups/{id}", True, ISM, S_IM_ROLLUPS),
+    _r("PUT", "/api/ism/rollups/{id}", False, ISM, S_IM_ROLLUPS),
+    _r("DELETE", "/api/ism/rollups/{id}", False, ISM, S_IM_ROLLUPS),
+    _r("POST", "/api/ism/rollups/{id}/_start", False, ISM, S_IM_ROLLUPS),
+    _r("POST", "/api/ism/rollups/{id}/_stop", False, ISM, S_IM_ROLLUPS),
+    _r("POST", "/api/ism/_mappings", True, ISM, S_IM_ROLLUPS, "rollupService.getMappings: get mappings; reads only"),
+    _r("GET", "/api/ism/transforms", True, ISM, S_IM_TRANSFORMS),
+    _r("GET", "/api/ism/transforms/{id}", True, ISM, S_IM_TRANSFORMS),
+    _r("PUT", "/api/ism/transforms/{id}", False, ISM, S_IM_TRANSFORMS),
+    _r("DELETE", "/api/ism/transforms/{id}", False, ISM, S_IM_TRANSFORMS),
+    _r("POST", "/api/ism/transforms/{id}/_start", False, ISM, S_IM_TRANSFORMS),
+    _r("POST", "/api/ism/transforms/{id}/_stop", False, ISM, S_IM_TRANSFORMS),
+    _r("POST", "/api/ism/transforms/_preview", True, ISM, S_IM_TRANSFORMS, "previews a transform; stores nothing"),
+    _r("POST", "/api/ism/_searchSampleData/{index}", True, ISM, S_IM_TRANSFORMS, "a search of {index}; reads only"),
+    _r("GET", "/api/ism/_notifications/channels", True, ISM2, S_IM_CHANNELS),
+    _r("GET", "/api/ism/_aliases", True, ISM2, S_IM_ALIASES),
+    _r("GET", "/api/ism/_data_streams", True, ISM2, S_IM_STREAMS),
+    _r("GET", "/api/ism/_snapshots", True, ISM2, S_IM_SNAPSHOTS),
+    _r("GET", "/api/ism/_snapshots/{id}", True, ISM2, S_IM_SNAPSHOTS),
+    _r("PUT", "/api/ism/_snapshots/{id}", False, ISM2, S_IM_SNAPSHOTS, "takes a snapshot"),
+    _r("POST", "/api/ism/_snapshots/{id}", False, ISM2, S_IM_SNAPSHOTS, "restores a snapshot"),
+    _r("DELETE", "/api/ism/_snapshots/{id}", False, ISM2, S_IM_SNAPSHOTS),
+    _r("GET", "/api/ism/smPolicies", True, ISM2, S_IM_SNAPSHOTS),
+    _r("GET", "/api/ism/smPolicies/{id}", True, ISM2, S_IM_SNAPSHOTS),
+    _r("POST", "/api/ism/smPolicies/{id}", False, ISM2, S_IM_SNAPSHOTS, "creates a snapshot policy"),
+    _r("PUT", "/api/ism/smPolicies/{id}", False, ISM2, S_IM_SNAPSHOTS),
+    _r("DELETE", "/api/ism/smPolicies/{id}", False, ISM2, S_IM_SNAPSHOTS),
+    _r("POST", "/api/ism/smPolicies/{id}/_start", False, ISM2, S_IM_SNAPSHOTS),
+    _r("POST", "/api/ism/smPolicies/{id}/_stop", False, ISM2, S_IM_SNAPSHOTS),
+    _r("GET", "/api/ism/_repositores", True, ISM2, S_IM_SNAPSHOTS, "sic: the plugin spells it so"),
+    _r("GET", "/api/ism/_repositores/{id}", True, ISM2, S_IM_SNAPSHOTS),
+    _r("PUT", "/api/ism/_repositores/{id}", False, ISM2, S_IM_SNAPSHOTS, "registers a snapshot repository"),
+    _r("DELETE", "/api/ism/_repositores/{id}", False, ISM2, S_IM_SNAPSHOTS),
+    _r("GET", "/api/ism/_indices/{indices}", True, ISM2, S_IM_SNAPSHOTS),
+    _r("GET", "/api/ism/_recovery", True, ISM2, S_IM_SNAPSHOTS),
+    _r("POST", "/api/ism/apiCaller", False, ISM2, S_IM_COMMON,
+       "a generic client call ({endpoint: 'indices.create' | 'cat.indices' | ..., data}); the index, alias, "
+       "template and data stream pages read through it too, but it can call any client method: refused"),
+
+    # --- Observability (dashboards-observability). PPL is never a read.
+    _r("POST", "/api/ppl/search", False, OBS, S_OB_PPL, "PPL (event analytics, panels, app analytics)"),
+    _r("POST", "/api/dsl/search", True, OBS, S_OB_DSL, "a search of {index}; reads only"),
+    _r("GET", "/api/dsl/cat.indices", True, OBS, S_OB_DSL),
+    _r("GET", "/api/dsl/indices.getFieldMapping", True, OBS, S_OB_DSL),
+    _r("GET", "/api/dsl/indices.getFieldSettings", True, OBS, S_OB_DSL),
+    _r("POST", "/api/dsl/integrations/refresh", False, OBS, S_OB_DSL, "calls indices.refresh: acts on the cluster"),
+    _r("POST", "/api/dsl/integrations/mapping", True, OBS, S_OB_DSL, "get mappings; reads only"),
+    _r("GET", "/api/observability/event_analytics/saved_objects", True, OBS, S_OB_EVENTS),
+    _r("GET", "/api/observability/event_analytics/saved_objects/{objectId}", True, OBS, S_OB_EVENTS),
+    _r("GET", "/api/observability/event_analytics/saved_objects/addSampleSavedObjects/{sampleRequestor}", False, OBS,
+       S_OB_EVENTS, "writes through GET: creates the sample saved queries and visualizations"),
+    _r("POST", "/api/observability/event_analytics/saved_objects/query", False, OBS, S_OB_EVENTS),
+    _r("PUT", "/api/observability/event_analytics/saved_objects/query", False, OBS, S_OB_EVENTS),
+    _r("POST", "/api/observability/event_analytics/saved_objects/vis", False, OBS, S_OB_EVENTS),
+    _r("PUT", "/api/observability/event_analytics/saved_objects/vis", False, OBS, S_OB_EVENTS),
+    _r("POST", "/api/observability/event_analytics/saved_objects/timestamp", False, OBS, S_OB_EVENTS),
+    _r("PUT", "/api/observability/event_analytics/saved_objects/timestamp", False, OBS, S_OB_EVENTS),
+    _r("DELETE", "/api/observability/event_analytics/saved_objects/{objectIdList}", False, OBS, S_OB_EVENTS),
+    _r("POST", "/api/observability/trace_analytics/query", True, OBS, S_OB_TRACES,
+       "a search of the span/service indices; reads only"),
+    _r("POST", "/api/observability/trace_analytics/data_prepper_indices", True, OBS, S_OB_TRACES,
+       "indices.exists; reads only"),
+    _r("POST", "/api/observability/trace_analytics/jaeger_indices", True, OBS, S_OB_TRACES,
+       "indices.exists; reads only"),
+    _r("GET", "/api/observability/operational_panels/panels", True, OBS, S_OB_PANELS),
+    _r("GET", "/api/observability/operational_panels/panels/{panelId}", True, OBS, S_OB_PANELS),
+    _r("POST", "/api/observability/operational_panels/panels", False, OBS, S_OB_PANELS),
+    _r("POST", "/api/observability/operational_panels/panels/update", False, OBS, S_OB_PANELS),
+    _r("POST", "/api/observability/operational_panels/panels/rename", False, OBS, S_OB_PANELS),
+    _r("POST", "/api/observability/operational_panels/panels/clone", False, OBS, S_OB_PANELS),
+    _r("POST", "/api/observability/operational_panels/panels/filter", False, OBS, S_OB_PANELS,
+       "stores the panel's PPL filter"),
+    _r("POST", "/api/observability/operational_panels/panels/addSamplePanels", False, OBS, S_OB_PANELS),
+    _r("DELETE", "/api/observability/operational_panels/panels/{panelId}", False, OBS, S_OB_PANELS),
+    _r("DELETE", "/api/observability/operational_panels/panelList/{panelIdList}", False, OBS, S_OB_PANELS),
+    _r("GET", "/api/observability/notebooks/savedNotebook", True, OBS, S_OB_NOTES),
+    _r("GET", "/api/observability/notebooks/note/savedNotebook/{noteId}", True, OBS, S_OB_NOTES),
+    _r("POST", "/api/observability/notebooks/note/savedNotebook", False, OBS, S_OB_NOTES),
+    _r("POST", "/api/observability/notebooks/note/savedNotebook/clone", False, OBS, S_OB_NOTES),
+    _r("PUT", "/api/observability/notebooks/note/savedNotebook/rename", False, OBS, S_OB_NOTES),
+    _r("DELETE", "/api/observability/notebooks/note/savedNotebook/{noteId}", False, OBS, S_OB_NOTES),
+    _r("POST", "/api/observability/notebooks/note/savedNotebook/addSampleNotebooks", False, OBS, S_OB_NOTES),
+    _r("POST", "/api/observability/notebooks/paragraph/update/run", False, OBS, S_OB_PARAS,
+       "saves and runs a paragraph (PPL/SQL/markdown); declared with a trailing slash"),
+    _r("POST", "/api/observability/notebooks/paragraph", False, OBS, S_OB_PARAS, "declared with a trailing slash"),
+    _r("PUT", "/api/observability/notebooks/paragraph", False, OBS, S_OB_PARAS, "declared with a trailing slash"),
+    _r("DELETE", "/api/observability/notebooks/paragraph", False, OBS, S_OB_PARAS),
+    _r("PUT", "/api/observability/notebooks/paragraph/clearall", False, OBS, S_OB_PARAS,
+       "declared with a trailing slash"),
+    _r("POST", "/api/observability/notebooks/set_paragraphs", False, OBS, S_OB_PARAS, "declared with a trailing slash"),
+    _r("GET", "/api/observability/stats", True, OBS, S_OB_METRICS),
+    _r("POST", "/api/observability/stats", True, OBS, S_OB_METRICS,
+       "usage counter: counts a click in the server's memory, like ui_metric"),
+    _r("POST", "/api/observability/metrics/otel/aggregatedBinCount", True, OBS, S_OB_METRICS,
+       "an aggregation over an OTel metrics index; reads only"),
+
+    # --- Reporting: report definitions and the reporting notifications (dashboards-reporting).
+    _r("GET", "/api/reporting/reportDefinitions", True, REP, S_REPORT_DEFS),
+    _r("GET", "/api/reporting/reportDefinitions/{reportDefinitionId}", True, REP, S_REPORT_DEFS),
+    _r("POST", "/api/reporting/reportDefinition", False, REP, S_REPORT_DEFS, "creates a (possibly scheduled) definition"),
+    _r("PUT", "/api/reporting/reportDefinitions/{reportDefinitionId}", False, REP, S_REPORT_DEFS),
+    _r("DELETE", "/api/reporting/reportDefinitions/{reportDefinitionId}", False, REP, S_REPORT_DEFS),
+    _r("GET", "/api/reporting_notifications/get_configs", True, REP, S_REPORT_NOTIF),
+    _r("GET", "/api/reporting_notifications/get_event/{eventId}", True, REP, S_REPORT_NOTIF),
+    _r("GET", "/api/reporting_notifications/test_message/{configId}", False, REP, S_REPORT_NOTIF,
+       "writes through GET: sends a test message to the channel"),
+
+    # --- Notifications (dashboards-notifications), under /api/notifications.
+    _r("GET", "/api/notifications/get_configs", True, NOTIF, S_NOTIF_CONFIGS),
+    _r("GET", "/api/notifications/get_config/{configId}", True, NOTIF, S_NOTIF_CONFIGS),
+    _r("GET", "/api/notifications/features", True, NOTIF, S_NOTIF_CONFIGS),
+    _r("POST", "/api/notifications/create_config", False, NOTIF, S_NOTIF_CONFIGS, "creates a channel"),
+    _r("PUT", "/api/notifications/update_config/{configId}", False, NOTIF, S_NOTIF_CONFIGS),
+    _r("DELETE", "/api/notifications/delete_configs", False, NOTIF, S_NOTIF_CONFIGS, "?config_id_list=..."),
+    _r("GET", "/api/notifications/get_event/{eventId}", True, NOTIF, S_NOTIF_EVENTS),
+    _r("POST", "/api/notifications/test_message/{configId}", False, NOTIF, S_NOTIF_EVENTS,
+       "sends a test message to the channel"),
+    _r("GET", "/api/notifications/test_message/{configId}", False, "osd 2.x (dashboards-notifications, earlier releases)",
+       S_NOTIF_EVENTS_OLD, "writes through GET: sends a test message (later releases made it a POST)"),
 )
