@@ -161,13 +161,10 @@ def test_post_reads_listed_as_writes(path):
     assert denial("POST", path, body=b"{}", content_type="application/json") is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "TOO STRICT (medium): the Dashboards plugins Amazon ships read through POST routes that are not listed, e.g. "
-    "alerting-dashboards-plugin's `router.post('/api/alerting/monitors/_search')` (searchMonitors, used by the "
-    "Alerting app and its Dashboards integration); kibana_routes.py lists no alerting / anomaly detection / "
-    "index management / observability route at all, so those apps fail for readonly partners although README "
-    "promises every app can be read. Should: list the plugins' read POSTs as reads"))
-@pytest.mark.parametrize("path", ["/api/alerting/monitors/_search"])
+# (was TOO STRICT (medium): the Dashboards plugins' read POSTs were not listed, e.g. alerting-dashboards-plugin's
+# `router.post('/api/alerting/monitors/_search')`; now listed in kibana_routes.py)
+@pytest.mark.parametrize("path", ["/api/alerting/monitors/_search", "/api/anomaly_detectors/detectors/_search",
+                                  "/api/ism/_search", "/api/observability/trace_analytics/query"])
 def test_dashboards_plugin_searches(path):
     assert denial("POST", "/_dashboards" + path, body=b"{}", content_type="application/json") is None
 

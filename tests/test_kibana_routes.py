@@ -87,6 +87,19 @@ def _match(method, rest):
     ("POST", "api/v1/configuration/account", False),
     ("GET", "goto/3f1b", False),
     ("GET", "api/reporting/generateReport/abc", False),
+    # the Dashboards plugins: a literal read beats the parameter write beside it, and back
+    ("POST", "api/alerting/monitors/_search", True),
+    ("POST", "api/alerting/comments/_search", True),
+    ("POST", "api/alerting/comments/alert-1", False),
+    ("POST", "api/anomaly_detectors/detectors/_search", True),
+    ("POST", "api/anomaly_detectors/detectors/preview", True),
+    ("POST", "api/anomaly_detectors/detectors/ds-1", False),            # create on a data source
+    ("POST", "api/anomaly_detectors/detectors/d1/_topAnomalies/false", True),
+    ("POST", "api/anomaly_detectors/detectors/d1/stop/false", False),
+    ("POST", "api/ism/transforms/_preview", True),
+    ("POST", "api/ism/transforms/t1/_start", False),
+    ("GET", "api/observability/event_analytics/saved_objects/addSampleSavedObjects/panels", False),
+    ("GET", "api/observability/event_analytics/saved_objects/abc", True),
 ])
 def test_precedence_gives_the_intended_verdict(method, rest, read):
     route = _match(method, rest)
@@ -168,6 +181,39 @@ ALLOWED = [
     ("GET", D + "/api/v1/multitenancy/tenant", "", OSD_H, b""),
     ("POST", D + "/api/v1/configuration/validatedls/logs", "", OSD_H, _j({"query": {"match_all": {}}})),
     ("POST", D + "/auth/logout", "", OSD_H, b""),
+    # Dashboards plugins (bodies and queries as their routes' validation schemas take them, see the sources
+    # in access_es/kibana_routes.py). Alerting: the monitors list, a monitor search, composite monitor alerts
+    # (public/.../ChainedAlertDetailsFlyout: httpClient.get('../api/alerting/workflows/alerts', {query})).
+    ("GET", D + "/api/alerting/monitors",
+     "from=0&size=20&search=&sortField=name&sortDirection=desc&state=all", OSD_H, b""),
+    ("POST", D + "/api/alerting/monitors/_search", "", OSD_H,
+     _j({"query": {"bool": {"filter": [{"term": {"monitor.type": "monitor"}}]}}, "size": 1000})),
+    ("GET", D + "/api/alerting/workflows/alerts",
+     "workflowIds=w1&getAssociatedAlerts=true&sortString=start_time&sortOrder=desc&startIndex=0&size=1000"
+     "&alertIds=a1&severityLevel=ALL&alertState=ALL&searchString=", OSD_H, b""),
+    ("POST", D + "/api/alerting/_search", "", OSD_H,
+     _j({"index": ["logs-*"], "query": {"size": 0, "query": {"match_all": {}}}})),
+    # anomaly detection: detector search, results search (custom result index), preview
+    ("POST", D + "/api/anomaly_detectors/detectors/_search", "", OSD_H,
+     _j({"query": {"bool": {"must": [{"match_all": {}}]}}, "size": 1000})),
+    ("POST", D + "/api/anomaly_detectors/detectors/results/_search/opensearch-ad-plugin-result-x*/true", "", OSD_H,
+     _j({"size": 0, "query": {"bool": {"filter": [{"term": {"detector_id": "d1"}}]}}})),
+    ("POST", D + "/api/anomaly_detectors/detectors/preview", "", OSD_H,
+     _j({"periodStart": 1700000000000, "periodEnd": 1700086400000, "detectorId": "d1"})),
+    # index management: policies list, the indices search, a transform preview
+    ("GET", D + "/api/ism/policies", "from=0&size=20&search=&sortField=id&sortDirection=desc", OSD_H, b""),
+    ("POST", D + "/api/ism/_search", "", OSD_H, _j({"index": "logs-*", "query": {"size": 10}})),
+    ("POST", D + "/api/ism/transforms/_preview", "", OSD_H, _j({"transform": {"source_index": "logs-*"}})),
+    # observability: trace analytics, its index checks, a DSL search, the click counter
+    ("POST", D + "/api/observability/trace_analytics/query", "", OSD_H,
+     _j({"index": "otel-v1-apm-span-*", "size": 0, "query": {"bool": {"filter": [], "must": []}}})),
+    ("POST", D + "/api/observability/trace_analytics/data_prepper_indices", "", OSD_H, b""),
+    ("POST", D + "/api/dsl/search", "", OSD_H, _j({"index": "logs-*", "size": 10, "query": {"match_all": {}}})),
+    ("POST", D + "/api/observability/stats", "", OSD_H, _j({"element": "trace_analytics_dashboard"})),
+    # reporting definitions, notifications channels
+    ("GET", D + "/api/reporting/reportDefinitions", "fromIndex=0&maxItems=1000", OSD_H, b""),
+    ("GET", D + "/api/notifications/get_configs",
+     "from_index=0&max_items=1000&config_type=slack&sort_field=name&sort_order=asc", OSD_H, b""),
 ]
 
 REFUSED = [
@@ -205,6 +251,32 @@ REFUSED = [
     ("POST", D + "/api/sample_data/ecommerce", "", OSD_H, b""),
     # Dev Tools console carrying a write
     ("POST", D + "/api/console/proxy", "path=logs%2F_doc&method=POST", OSD_H, _j({"a": 1})),
+    # Dashboards plugins: alerting
+    ("POST", D + "/api/alerting/monitors", "", OSD_H, _j({"name": "m", "type": "monitor", "enabled": True})),
+    ("POST", D + "/api/alerting/monitors/_execute", "dryrun=true", OSD_H, _j({"name": "m", "type": "monitor"})),
+    ("POST", D + "/api/alerting/monitors/m1/_acknowledge/alerts", "", OSD_H, _j({"alerts": ["a1"]})),
+    ("POST", D + "/_plugins/_ppl", "", OSD_H, _j({"query": "source = logs | head 5"})),
+    # anomaly detection
+    ("POST", D + "/api/anomaly_detectors/detectors/d1/start", "", OSD_H, b""),
+    ("POST", D + "/api/anomaly_detectors/detectors/d1/stop/false", "", OSD_H, b""),
+    ("POST", D + "/api/anomaly_detectors/create_sample_data/ecommerce", "", OSD_H, b""),
+    # index management
+    ("POST", D + "/api/ism/applyPolicy", "", OSD_H, _j({"index": ["logs-1"], "policyId": "hot-warm"})),
+    ("PUT", D + "/api/ism/policies/hot-warm", "", OSD_H, _j({"policy": {"states": []}})),
+    ("POST", D + "/api/ism/apiCaller", "", OSD_H, _j({"endpoint": "indices.delete", "data": {"index": "logs-1"}})),
+    # observability: PPL, sample objects created by a GET, a refresh, a notebook paragraph run
+    ("POST", D + "/api/ppl/search", "", OSD_H, _j({"query": "source = logs | stats count()", "format": "viz"})),
+    ("GET", D + "/api/observability/event_analytics/saved_objects/addSampleSavedObjects/panels", "", OSD_H, b""),
+    ("POST", D + "/api/dsl/integrations/refresh", "", OSD_H, _j({})),
+    ("POST", D + "/api/observability/notebooks/paragraph/update/run/", "", OSD_H,
+     _j({"noteId": "n1", "paragraphId": "p1", "paragraphInput": "%ppl source=logs", "paragraphType": "CODE"})),
+    # reporting: a definition, a test message sent by a GET
+    ("POST", D + "/api/reporting/reportDefinition", "", OSD_H, _j({"report_params": {"core_params": {}}})),
+    ("GET", D + "/api/reporting_notifications/test_message/c1", "feature=report", OSD_H, b""),
+    # notifications: a channel, a test message (POST now, GET in early releases)
+    ("POST", D + "/api/notifications/create_config", "", OSD_H, _j({"config": {"name": "c", "config_type": "slack"}})),
+    ("POST", D + "/api/notifications/test_message/c1", "", OSD_H, b""),
+    ("GET", D + "/api/notifications/test_message/c1", "feature=alerting", OSD_H, b""),
 ]
 
 def _denial(method, path, query, headers, body):
