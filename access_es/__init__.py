@@ -20,6 +20,7 @@ def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
 
     from . import auth, logs, pages, web
     from .proxy import views as proxy_views
+    from .proxy.product import UpstreamProduct
     from .proxy.upstream import Upstream
     from .settings import load_settings
     from .signing import AWS4Signer
@@ -52,6 +53,7 @@ def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
         settings.endpoint, settings.endpoint_host, signer or AWS4Signer(settings.region, settings.service),
         settings.upstream_timeout,
     )
+    app.extensions["access_es.upstream_product"] = UpstreamProduct(settings.service)
     auth.init_app(app, stores if stores is not None else open_stores(settings.users))
     if settings.trust_proxy:
         # Client address and scheme from X-Forwarded-For/-Proto, as many hops as configured; the

@@ -34,8 +34,14 @@ METHOD_OVERRIDE_HEADERS = frozenset({"x-http-method-override", "x-http-method", 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 
-# Judged for each product on its own (an upstream is one of them): a write in any is a write.
-ES_PRODUCTS = ("es 6.8", "es 7.10", "os 1.x", "os 2.x")
+# What an upstream can be, each with the endpoint tags it serves (es_endpoints.py): Amazon's
+# Elasticsearch 6/7 are the OSS builds; "x-pack" is Elastic's default distribution. Judged for each
+# product on its own; when the upstream's product is not known, for all of them: a write in any is a write.
+ES_PRODUCTS = {
+    "es 6.8": ("es 6.8",), "es 6.8 x-pack": ("es 6.8", "es 6.8 x-pack"),
+    "es 7.10": ("es 7.10",), "es 7.10 x-pack": ("es 7.10", "es 7.10 x-pack"),
+    "os 1.x": ("os 1.x",), "os 2.x": ("os 2.x",),
+}
 ES_ROUTES = ProductRouteTables(ES_ENDPOINTS, ES_PRODUCTS, writes_any_unsafe_method=True)
 KIBANA_ROUTES_TABLE = RouteTable(KIBANA_ROUTES, writes_any_unsafe_method=False)
 
@@ -49,6 +55,11 @@ _INDEX_PARAMS = frozenset({"index", "doc_type", "type", "target", "new_index", "
 # What a release (clear scroll, close a point in time) may carry in its JSON body.
 _RELEASE_BODY_KEYS = frozenset({"scroll_id", "id", "pit_id"})
 
+# The security plugin's tenant resolver takes a tenant from these query parameters or headers on any
+# request and keeps it in the session (security-dashboards-plugin server/multitenancy/tenant_resolver.ts):
+# the same change as `POST /api/v1/multitenancy/tenant`. (Node lower-cases header names.)
+_TENANT_CHOICE = frozenset({"securitytenant_", "securitytenant", "security_tenant"})
+
 # Kibana lives under /_plugin/kibana/ on Amazon Elasticsearch, Dashboards under /_dashboards/.
 KIBANA_PREFIXES = (("_plugin", "kibana"), ("_dashboards",))
 KIBANA_CONSOLE_PROXY = "/api/console/proxy"
@@ -61,11 +72,12 @@ _JSON_TYPE = re.compile(r"^\s*application/(?:json|[\w.+-]*\+json)\s*(?:;.*)?$", 
 
 
 def readonly_denial(method: str, path: str, query: str, header_names: set[str], body: bytes = b"",
-                    content_type: str | None = None) -> str | None:
+                    content_type: str | None = None, products: tuple[str, ...] | None = None) -> str | None:
     """Why a readonly account may not send this request, or None when it may.
 
     `path` and `query` are in the strict form we send upstream; `header_names` lower-case;
-    `content_type` the request's Content-Type (bodies are parsed only where the verdict depends on them).
+    `content_type` the request's Content-Type (bodies are parsed only where the verdict depends on them);
+    `products` what the upstream is (products_for), None when not known: judged against every product.
     """
     if header_names & METHOD_OVERRIDE_HEADERS:
         return "method-override headers are not allowed for readonly accounts"
@@ -81,11 +93,44 @@ def readonly_denial(method: str, path: str, query: str, header_names: set[str], 
     method = method.upper()
     rest = kibana_segments(segments)
     if rest is not None:
-        return _kibana_denial(method, rest, pairs, body, content_type)
+        if any(name.lower() in _TENANT_CHOICE for name, _ in pairs) or header_names & _TENANT_CHOICE:
+            return "readonly accounts may not choose the Dashboards tenant (it is chosen for them)"
+        return _kibana_denial(method, rest, pairs, body, content_type, products)
     if method not in _SAFE_METHODS and kibana_segments(decoded_segments(path)) is not None:
         # '//_dashboards/...', '/_plugin%2Fkibana/...': which server gets it is not ours to guess
         return "readonly accounts may not send this path (it is Kibana's or Dashboards' spelled unusually)"
-    return _es_denial(method, segments, pairs, body, content_type)
+    return _es_denial(method, segments, pairs, body, content_type, products)
+
+
+def product_could_allow(method: str, path: str, query: str, header_names: set[str], body: bytes = b"",
+                        content_type: str | None = None) -> bool:
+    """Whether some product on its own would allow what every product judged together refuses:
+    only then is the upstream's product worth learning."""
+    return any(readonly_denial(method, path, query, header_names, body, content_type, (product,)) is None
+               for product in ES_PRODUCTS)
+
+
+def products_for(banner) -> tuple[str, ...] | None:
+    """The products (ES_PRODUCTS keys) an upstream can be, from its `GET /` answer (parsed JSON), or
+    None when it does not say for certain. OpenSearch names its distribution, unless its
+    compatibility mode (`compatibility.override_main_response_version`) makes it pass for
+    Elasticsearch 7.10: so an OSS 7.x is judged as Elasticsearch 7.10 and both OpenSearch majors."""
+    version = banner.get("version") if isinstance(banner, dict) else None
+    number = version.get("number") if isinstance(version, dict) else None
+    if not isinstance(number, str) or not re.match(r"^\d+\.", number):
+        return None
+    major = int(number.split(".", 1)[0])
+    distribution = version.get("distribution")
+    if distribution == "opensearch":
+        return ("os 1.x",) if major == 1 else ("os 2.x",) if major >= 2 else None
+    if distribution is not None:
+        return None
+    elastic_default = version.get("build_flavor") == "default"
+    if major == 6:
+        return ("es 6.8 x-pack",) if elastic_default else ("es 6.8",)
+    if major == 7:
+        return ("es 7.10 x-pack",) if elastic_default else ("es 7.10", "os 1.x", "os 2.x")
+    return None
 
 
 def kibana_segments(segments: list[str]) -> list[str] | None:
@@ -102,7 +147,8 @@ def _show(segments: list[str]) -> str:
 
 # ---- Elasticsearch / OpenSearch ------------------------------------------------------------------
 
-def _es_denial(method: str, segments: list[str], pairs, body: bytes, content_type: str | None) -> str | None:
+def _es_denial(method: str, segments: list[str], pairs, body: bytes, content_type: str | None,
+               products: tuple[str, ...] | None) -> str | None:
     where = _show(segments)
     if ES_QUERY_PLUGINS & set(segments):
         return "readonly accounts may not use the SQL/PPL plugins (they can be set up to delete)"
@@ -110,7 +156,7 @@ def _es_denial(method: str, segments: list[str], pairs, body: bytes, content_typ
         return f"readonly accounts may not {method} {where} with a refresh parameter (it acts on the cluster)"
     if method == "OPTIONS":
         return None  # answered by the server's router (the allowed methods); no endpoint runs
-    verdict, matches = ES_ROUTES.decide("GET" if method == "HEAD" else method, segments)
+    verdict, matches = ES_ROUTES.decide("GET" if method == "HEAD" else method, segments, products)
     if method in _SAFE_METHODS:
         if verdict is False:
             return f"readonly accounts may not {method} {where} (it acts on the cluster)"
@@ -180,7 +226,8 @@ def parse_json(body: bytes, content_type: str | None):
 
 # ---- Kibana / Dashboards -------------------------------------------------------------------------
 
-def _kibana_denial(method: str, rest: list[str], pairs, body: bytes, content_type: str | None) -> str | None:
+def _kibana_denial(method: str, rest: list[str], pairs, body: bytes, content_type: str | None,
+                   products: tuple[str, ...] | None) -> str | None:
     where = _show(rest)
     if method == "OPTIONS":
         return None
@@ -188,7 +235,7 @@ def _kibana_denial(method: str, rest: list[str], pairs, body: bytes, content_typ
     if method == "POST" and rest == KIBANA_CONSOLE_PROXY.strip("/").split("/"):
         # listed as a write (it can carry any request): judged by the request it carries; only when
         # spelled exactly so (another case, or an encoded slash, stays a refused write)
-        return _console_denial(pairs, body, content_type)
+        return _console_denial(pairs, body, content_type, products)
     if verdict is False:
         return f"readonly accounts may not {method} this Kibana/Dashboards API ({where})"
     if verdict is None:
@@ -200,13 +247,13 @@ def _kibana_denial(method: str, rest: list[str], pairs, body: bytes, content_typ
         return f"readonly accounts may not {method} this Kibana/Dashboards API ({where})"
     paths = {m.route.record.path for m in matches}
     if KIBANA_CONSOLE_PROXY in paths:
-        return _console_denial(pairs, body, content_type)
+        return _console_denial(pairs, body, content_type, products)
     if KIBANA_BSEARCH in paths:
         return _bsearch_denial(body, content_type)
     return None
 
 
-def _console_denial(pairs, body: bytes, content_type: str | None) -> str | None:
+def _console_denial(pairs, body: bytes, content_type: str | None, products: tuple[str, ...] | None) -> str | None:
     """Dev Tools sends `?path=/idx/_search&method=POST` and the request's body: judge the request
     Kibana will make. Kibana decodes the query once and sends `path` as it is (no further
     decoding), with its leading slashes trimmed to one; the upstream then routes it as any path."""
@@ -226,7 +273,7 @@ def _console_denial(pairs, body: bytes, content_type: str | None) -> str | None:
         return "readonly accounts may not use the console proxy with this path"
     if any(s in (".", "..") for s in segments):
         return "readonly accounts may not use the console proxy with this path"
-    reason = _es_denial(inner_method, segments, inner_pairs, body, content_type)
+    reason = _es_denial(inner_method, segments, inner_pairs, body, content_type, products)
     return None if reason is None else f"{reason} (through the console proxy)"
 
 

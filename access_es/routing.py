@@ -168,32 +168,33 @@ def _beats(a: Match, b: Match) -> bool:
 
 
 class ProductRouteTables:
-    """One RouteTable per product (records carry a `products` string such as "es 6.8, os 2.x"),
-    decided together: a request is a write if ANY product routes it to a write. A route table of
+    """One RouteTable per product, decided together: a request is a write if ANY of the products
+    judged routes it to a write. `products` maps each product to the tags of the records it serves
+    (records carry a `products` string such as "es 7.10, es 7.10 x-pack, os 2.x"). A route table of
     all products mixed would let a read that exists in one product only (`POST
     /{index}/{type}/_rollup_search`, x-pack in Elasticsearch 7.10) mask the write that the others
     route the same path to (`POST /{index}/{type}/{id}`: it indexes a document)."""
 
-    def __init__(self, records, products: tuple[str, ...], writes_any_unsafe_method: bool):
+    def __init__(self, records, products: dict[str, tuple[str, ...]], writes_any_unsafe_method: bool):
         # The clients name one method per endpoint, and not always the same one in every version
         # (elasticsearch-py 6.8 sends a search as GET, 7.10 as POST); the servers take both. So a
         # read that some product's client sends with POST is a POST read in every product that has it.
         post_reads = {r.path for r in records if r.read and r.method == "POST"}
         self.tables = {}
-        for product in products:
-            own = [r for r in records if product in r.products.split(", ")]
+        for product, tags in products.items():
+            own = [r for r in records if set(tags) & set(r.products.split(", "))]
             own += [replace(r, method="POST") for r in own if r.read and r.method == "GET" and r.path in post_reads]
             self.tables[product] = RouteTable(own, writes_any_unsafe_method)
 
-    def decide(self, method: str, segments: list[str]) -> tuple[bool | None, list[Match]]:
-        """(False, writes) when some product routes the request to a write; (True, reads) when some
-        product routes it to a read and none to a write; (None, []) when none knows it."""
+    def decide(self, method: str, segments: list[str],
+               products: tuple[str, ...] | None = None) -> tuple[bool | None, list[Match]]:
+        """(False, writes) when one of `products` (default: all) routes the request to a write;
+        (True, reads) when one routes it to a read and none to a write; (None, []) when none knows it."""
         reads: list[Match] = []
-        for table in self.tables.values():
-            verdict, matches = table.decide(method, segments)
+        for product in products or self.tables:
+            verdict, matches = self.tables[product].decide(method, segments)
             if verdict is False:
                 return False, matches
             if verdict:
                 reads += matches
         return (True, reads) if reads else (None, [])
-

@@ -68,6 +68,43 @@ SPEC_EXTRA = [
 ]
 
 
+# The parts of elasticsearch-py 6.8 / 7.10 that only Elastic's default distribution serves (x-pack):
+# Amazon Elasticsearch Service runs the OSS build, where these paths route elsewhere (often to a
+# typed document write). Source: the x-pack rest-api-spec folder of elastic/elasticsearch 6.8 and 7.10
+# (x-pack/plugin/src/test/resources/rest-api-spec/api/), which these namespaces and methods mirror.
+XPACK_NAMESPACES = {
+    "async_search", "autoscaling", "ccr", "data_frame", "deprecation", "enrich", "eql", "graph", "ilm",
+    "license", "migration", "ml", "monitoring", "rollup", "searchable_snapshots", "security", "slm", "sql",
+    "ssl", "transform", "watcher", "xpack",
+}
+XPACK_METHODS = {
+    "open_point_in_time", "close_point_in_time", "cat.ml_data_frame_analytics", "cat.ml_datafeeds",
+    "cat.ml_jobs", "cat.ml_trained_models", "cat.transforms", "indices.freeze", "indices.unfreeze",
+    "indices.reload_search_analyzers", "indices.create_data_stream", "indices.delete_data_stream",
+    "indices.get_data_stream", "indices.data_streams_stats", "indices.migrate_to_data_stream",
+    "indices.promote_data_stream",
+}
+
+
+# What opensearch-py's namespaces of the same names reach on OpenSearch itself: its security plugin,
+# and data streams (part of OpenSearch since 1.0).
+OPENSEARCH_OWN = ("/_plugins/", "/_opendistro/", "/_data_stream")
+
+
+# Methods opensearch-py 1.1 carried over from later elasticsearch-py 7.x releases that OpenSearch's
+# own rest-api-spec (opensearch-project/OpenSearch 1.x, rest-api-spec/src/main/resources/rest-api-spec/api/)
+# does not list: the server routes these paths elsewhere.
+OPENSEARCH_PY_GHOSTS = {
+    "terms_enum", "indices.disk_usage", "indices.field_usage_stats", "snapshot.repository_analyze",
+    "ingest.geo_ip_stats",
+}
+
+
+def xpack(name: str) -> bool:
+    """Whether an elasticsearch-py API method is served only by Elastic's default distribution."""
+    return name.split(".", 1)[0] in XPACK_NAMESPACES or name in XPACK_METHODS
+
+
 def classify(name: str, method: str, path: str) -> tuple[bool, str]:
     """(read, note) for one endpoint (client method `namespace.name`) sent with `method` to `path`."""
     short = name.rsplit(".", 1)[-1]
@@ -168,6 +205,10 @@ def build(folders: list[Path]) -> str:
         rows = [(r["method"], r["path"], r["name"], f"{source} {r['name']}") for r in found]
         rows += [(m, p, n, f"rest-api-spec {n}.json") for m, p, n, products in SPEC_EXTRA if product in products]
         for method, path, name, where in rows:
+            if product.startswith("os ") and (xpack(name) or name in OPENSEARCH_PY_GHOSTS) and \
+                    not path.startswith(OPENSEARCH_OWN):
+                continue  # opensearch-py 1.x kept methods (_pit, _freeze, _terms_enum) that OpenSearch never served
+            tag = f"{product} x-pack" if product.startswith("es ") and xpack(name) else product
             if "%" in path:
                 continue  # elasticsearch-py 6.8's cluster.stats quotes its own '/' ('/_cluster%2Fstats%2Fnodes'): a client bug
             read, note = classify(name, method, path)
@@ -175,8 +216,8 @@ def build(folders: list[Path]) -> str:
             if entry["read"] != read:
                 entry["read"] = False  # a path that is a write anywhere is a write
                 entry["note"] = "read in one product, write in another: write"
-            if product not in entry["products"]:
-                entry["products"].append(product)
+            if tag not in entry["products"]:
+                entry["products"].append(tag)
             if where.split(" ")[0] + " " + name not in " | ".join(entry["sources"]):
                 entry["sources"].append(where if where.startswith("rest-api-spec") else f"{source} {name}")
     lines = [
@@ -194,7 +235,7 @@ def build(folders: list[Path]) -> str:
         '    method: str     # as the client sends it: "GET", "HEAD", "POST", "PUT", "DELETE"',
         '    path: str       # "/{index}/_search": {name} is one path segment, everything else literal',
         "    read: bool      # True: only reads (allowed for readonly); False: changes state",
-        '    products: str   # "es 6.8, es 7.10, os 1.x, os 2.x"',
+        '    products: str   # "es 6.8, es 7.10, os 1.x, os 2.x"; "es 7.10 x-pack": Elastic\'s default distribution only',
         "    source: str     # client version and API method it came from",
         '    note: str = ""',
         "",

@@ -7,7 +7,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import PathConverter
 
-from ..access import cross_site_denial, readonly_denial, safe_to_repeat
+from ..access import cross_site_denial, product_could_allow, readonly_denial, safe_to_repeat
 from ..auth import SESSION_COOKIE, current_account, wants_page
 from ..errors import Forbidden, Unauthorized
 from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
@@ -41,6 +41,20 @@ class RelayedResponse(Response):
 
 def upstream() -> Upstream:
     return current_app.extensions["access_es.upstream"]
+
+
+def _readonly_reason(path: str, query: str, body: bytes) -> str | None:
+    """The readonly rule, judged against the upstream's own product once a verdict depends on it."""
+    product = current_app.extensions["access_es.upstream_product"]
+    shape = (request.method, path, query, {k.lower() for k in request.headers.keys()}, body,
+             request.headers.get("Content-Type"))
+    products = product.known()
+    reason = readonly_denial(*shape, products)
+    if reason and products is None and product_could_allow(*shape):
+        products = product.learn(upstream())
+        if products:
+            reason = readonly_denial(*shape, products)
+    return reason
 
 
 @bp.route("/", defaults={"_": ""}, methods=METHODS, provide_automatic_options=False)
@@ -78,8 +92,7 @@ def proxy(_: str):
 
     body = request.get_data(cache=False)  # raw bytes; never parsed as a form
     if account.readonly:
-        reason = readonly_denial(request.method, path, query, {k.lower() for k in request.headers.keys()}, body,
-                                 request.headers.get("Content-Type"))
+        reason = _readonly_reason(path, query, body)
         if reason:
             raise Forbidden(reason)
     g.bytes_in = len(body)
