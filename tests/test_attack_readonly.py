@@ -108,22 +108,17 @@ def test_reads_of_another_product_that_create_an_index(path, why):
     assert denial("POST", path, body=DOC, content_type="application/json"), why
 
 
-# ---- FINDING (low): GET endpoints of plugins that act -----------------------------------------------
+# ---- FOUND (low), now held: GET endpoints of plugins that act ---------------------------------------
+# (fixed: the plugins' endpoints come from the OpenSearch API specification, tools/es_plugin_endpoints.py)
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): GET /_plugins/_notifications/feature/test/{config_id} (Notifications 2.2+, documented "
-    "as GET and POST) sends a test message to a configured channel (Slack, Chime, webhook, e-mail); the "
-    "rule lets unknown GETs through. Should: refuse. Fix: list it (and its POST) as a write in "
-    "es_endpoints.py's hand-kept additions (`acts ... though sent with GET`)"))
 def test_notifications_test_message_is_sent_by_a_get():
+    # sends a test message to a configured channel (Slack, Chime, webhook, e-mail)
     assert denial("GET", "/_plugins/_notifications/feature/test/channel-1")
+    assert denial("POST", "/_plugins/_notifications/feature/test/channel-1")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): GET /_plugins/_knn/warmup/{index} (and /_opendistro/_knn/warmup/{index}) loads every "
-    "k-NN graph of the indices into native memory on all nodes (evicting others, may trip the k-NN "
-    "circuit breaker); it acts like the GET _cache/clear the rule refuses. Should: refuse. Fix: list "
-    "both as writes"))
+# loads every k-NN graph of the indices into native memory on all nodes (evicting others, may trip the
+# k-NN circuit breaker): it acts like the GET _cache/clear the rule refuses
 @pytest.mark.parametrize("path", ["/_plugins/_knn/warmup/vectors", "/_opendistro/_knn/warmup/vectors"])
 def test_knn_warmup_is_an_action_sent_with_get(path):
     assert denial("GET", path)

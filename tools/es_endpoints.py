@@ -1,7 +1,8 @@
 """Regenerate (or check) access_es/es_endpoints.py from the official clients' generated code.
 
 The clients elasticsearch-py 6.8 / 7.10 and opensearch-py 1.x / 2.x are generated from the products'
-REST API specs (`rest-api-spec`): each API method builds its path and picks its method in code. This
+REST API specs (`rest-api-spec`); the OpenSearch plugins they do not cover are in es_plugin_endpoints.py
+(from the OpenSearch API specification): each API method builds its path and picks its method in code. This
 script calls every API method of every namespace with every combination of its path parts, on a
 transport that only records (method, path), and classifies each endpoint read or write (CLASSIFY
 below). It never touches the network.
@@ -197,6 +198,12 @@ def client_label(folder: Path) -> tuple[str, str]:
 
 def build(folders: list[Path]) -> str:
     merged: dict[tuple[str, str], dict] = {}
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from es_plugin_endpoints import PLUGIN_ENDPOINTS  # the plugins the clients do not cover
+
+    for method, path, read, products, source, note in PLUGIN_ENDPOINTS:
+        merged[(method, path)] = {"read": read, "products": products.split(", "), "sources": [source], "note": note,
+                                  "plugin": True}
     for folder in folders:
         product, source = client_label(folder)
         found = json.loads(subprocess.run(
@@ -212,6 +219,11 @@ def build(folders: list[Path]) -> str:
             if "%" in path:
                 continue  # elasticsearch-py 6.8's cluster.stats quotes its own '/' ('/_cluster%2Fstats%2Fnodes'): a client bug
             read, note = classify(name, method, path)
+            if merged.get((method, path), {}).get("plugin"):
+                entry = merged[(method, path)]  # the plugin's own classification, which knows it better
+                if tag not in entry["products"]:
+                    entry["products"].append(tag)
+                continue
             entry = merged.setdefault((method, path), {"read": read, "products": [], "sources": [], "note": note})
             if entry["read"] != read:
                 entry["read"] = False  # a path that is a write anywhere is a write

@@ -147,6 +147,7 @@ rows += [
 ("GET", "/_plugins/_knn/stats", True, OS, K+"knn.stats", ""),
 ("GET", "/_plugins/_knn/stats/{stat}", True, OS, K+"knn.stats", ""),
 ("GET", "/_plugins/_knn/warmup/{index}", False, OS, K+"knn.warmup", "loads native indexes into memory"),
+("GET", "/_opendistro/_knn/warmup/{index}", False, "es 7.10, os 1.x, os 2.x", "opensearch-project/k-NN@09bf143 src/main/java/org/opensearch/knn/plugin/rest/RestKNNWarmupHandler.java replacedRoutes (LEGACY_KNN_BASE_URI)", "loads native indexes into memory (the Open Distro spelling)"),
 ("GET", "/_plugins/_knn/{node_id}/stats", True, OS, K+"knn.stats", ""),
 ("GET", "/_plugins/_knn/{node_id}/stats/{stat}", True, OS, K+"knn.stats", ""),
 ]
