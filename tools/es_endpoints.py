@@ -41,6 +41,9 @@ POST_READS = {
     "ml.evaluate_data_frame", "ml.explain_data_frame_analytics", "transform.preview_transform",
     "data_frame.preview_data_frame_transform", "rollup.rollup_search", "searchable_snapshots.stats",
     "plugins.alerting.search_monitor", "alerting.search_monitor",
+    # explain, simulate and execute in a sandbox: they report what would happen and change nothing
+    "cluster.allocation_explain", "ingest.simulate", "scripts_painless_execute", "indices.simulate_template",
+    "indices.simulate_index_template",
 }
 # ... and `get_*` methods of the x-pack/plugin namespaces (ml.get_buckets, ... sent as POST with a body),
 # except those that create something:
