@@ -160,8 +160,7 @@ def test_typed_reads_with_the_doc_type(path):
 # FOUND (too strict), now held: explain / simulate / sandboxed execute only report; they were listed as
 # writes (the GET forms with a body passed, so clients could work around).
 @pytest.mark.parametrize("path", ["/_cluster/allocation/explain", "/_ingest/pipeline/_simulate",
-                                  "/_ingest/pipeline/p1/_simulate", "/_scripts/painless/_execute",
-                                  "/_index_template/_simulate_index/logs-1"])
+                                  "/_ingest/pipeline/p1/_simulate", "/_scripts/painless/_execute"])
 def test_post_reads_listed_as_writes(path):
     assert denial("POST", path, body=b"{}", content_type="application/json") is None
 

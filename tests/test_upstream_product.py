@@ -61,6 +61,7 @@ AMAZON_7 = products_for(AMAZON_ES_710)
     ("POST", "/logs/_termvectors/1", b"{}", [AMAZON_7, ("os 2.x",)]),
     ("POST", "/logs/_termvectors", b"{}", [AMAZON_7, ("os 2.x",)]),
     ("POST", "/logs/_pit", b"", [("es 7.10 x-pack",)]),
+    ("POST", "/_index_template/_simulate_index/logs-1", b"{}", [AMAZON_7, ("os 2.x",)]),  # ES 6.8: a typed write
     ("POST", "/logs/_async_search", b"{}", [("es 7.10 x-pack",)]),
     ("POST", "/logs/_search/point_in_time", b"", [("os 2.x",)]),
     ("DELETE", "/_search/point_in_time", b'{"pit_id":["abc"]}', [("os 2.x",)]),
