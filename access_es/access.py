@@ -64,6 +64,25 @@ _TENANT_CHOICE = frozenset({"securitytenant_", "securitytenant", "security_tenan
 KIBANA_PREFIXES = (("_plugin", "kibana"), ("_dashboards",))
 KIBANA_CONSOLE_PROXY = "/api/console/proxy"
 KIBANA_BSEARCH = "/internal/bsearch"
+# Index management's generic caller: `{"endpoint": "cat.aliases", "data": {...}}` names a method of the
+# legacy JavaScript client (index-management-dashboards-plugin server/services/CommonService.ts,
+# public/services/CommonService.ts). Its index, alias, template and data stream pages read through it.
+ISM_API_CALLER = "/api/ism/apiCaller"
+# The legacy client's methods (elasticsearch-js / opensearch-js legacy `api/`) that only read.
+API_CALLER_READS = frozenset({
+    "info", "ping", "search", "count", "get", "mget", "msearch", "exists", "getSource", "existsSource",
+    "explain", "fieldCaps", "searchShards", "termvectors", "mtermvectors",
+    "cat.aliases", "cat.allocation", "cat.count", "cat.fielddata", "cat.health", "cat.help", "cat.indices",
+    "cat.master", "cat.clusterManager", "cat.nodeattrs", "cat.nodes", "cat.pendingTasks", "cat.plugins",
+    "cat.recovery", "cat.repositories", "cat.segments", "cat.shards", "cat.snapshots", "cat.tasks",
+    "cat.templates", "cat.threadPool",
+    "indices.get", "indices.getAlias", "indices.getMapping", "indices.getFieldMapping", "indices.getSettings",
+    "indices.getTemplate", "indices.exists", "indices.existsAlias", "indices.existsTemplate", "indices.existsType",
+    "indices.stats", "indices.segments", "indices.recovery", "indices.shardStores", "indices.validateQuery",
+    "indices.analyze", "cluster.health", "cluster.state", "cluster.stats", "cluster.getSettings",
+    "cluster.pendingTasks", "cluster.allocationExplain", "nodes.info", "nodes.stats", "nodes.usage",
+    "snapshot.get", "snapshot.getRepository", "snapshot.status", "ingest.getPipeline", "tasks.get", "tasks.list",
+})
 # What the console proxy's `path` may contain: Kibana 7.10 builds its URL with WHATWG URL parsing
 # (which reads '\' as '/', cuts at '#' and resolves '.', '..', '%2e'), Dashboards 2.x appends it raw;
 # anything outside plain path characters could be sent differently from what is judged here.
@@ -236,6 +255,8 @@ def _kibana_denial(method: str, rest: list[str], pairs, body: bytes, content_typ
         # listed as a write (it can carry any request): judged by the request it carries; only when
         # spelled exactly so (another case, or an encoded slash, stays a refused write)
         return _console_denial(pairs, body, content_type, products)
+    if method == "POST" and rest == ISM_API_CALLER.strip("/").split("/"):
+        return _api_caller_denial(body, content_type, products)
     if verdict is False:
         return f"readonly accounts may not {method} this Kibana/Dashboards API ({where})"
     if verdict is None:
@@ -275,6 +296,44 @@ def _console_denial(pairs, body: bytes, content_type: str | None, products: tupl
         return "readonly accounts may not use the console proxy with this path"
     reason = _es_denial(inner_method, segments, inner_pairs, body, content_type, products)
     return None if reason is None else f"{reason} (through the console proxy)"
+
+
+def _api_caller_denial(body: bytes, content_type: str | None, products: tuple[str, ...] | None) -> str | None:
+    """Index management's `POST /api/ism/apiCaller`: a legacy client method that only reads, or a
+    `transport.request` whose method, path, query and body are judged as a direct request."""
+    try:
+        doc = parse_json(body, content_type)
+    except ValueError as e:
+        return f"readonly accounts may use index management's apiCaller only with a JSON body ({e})"
+    if not isinstance(doc, dict) or not set(doc) <= {"endpoint", "data", "hideLog"}:
+        return "readonly accounts may use index management's apiCaller only as its pages send it"
+    endpoint, data = doc.get("endpoint"), doc.get("data")
+    if not isinstance(endpoint, str):
+        return "readonly accounts may use index management's apiCaller only with a named client method"
+    if endpoint in API_CALLER_READS and (data is None or isinstance(data, dict)):
+        if isinstance(data, dict) and "refresh" in data:
+            return f"readonly accounts may not call {endpoint} with a refresh parameter (it acts on the cluster)"
+        return None
+    if endpoint != "transport.request":
+        return f"readonly accounts may not call {endpoint!r} through index management (it is not a read)"
+    if not isinstance(data, dict) or not set(data) <= {"method", "path", "body", "querystring"} or \
+            not isinstance(data.get("method"), str) or not isinstance(data.get("path"), str):
+        return "readonly accounts may send transport.request only with a method and a path"
+    query = data.get("querystring") or {}
+    if not isinstance(query, dict) or not all(isinstance(v, (str, int, float, bool)) for v in query.values()):
+        return "readonly accounts may send transport.request only with a plain querystring"
+    if not _CONSOLE_PATH.match(data["path"]) or "?" in data["path"]:
+        return "readonly accounts may not send transport.request with this path"
+    try:
+        segments = route_segments("/" + data["path"].lstrip("/"))
+    except Unparsable:
+        return "readonly accounts may not send transport.request with this path"
+    if any(s in (".", "..") for s in segments):
+        return "readonly accounts may not send transport.request with this path"
+    inner_body = b"" if data.get("body") is None else json.dumps(data["body"]).encode()
+    pairs = [(str(k), str(v).lower() if isinstance(v, bool) else str(v)) for k, v in query.items()]
+    reason = _es_denial(data["method"].upper(), segments, pairs, inner_body, "application/json", products)
+    return None if reason is None else f"{reason} (through index management's apiCaller)"
 
 
 def _bsearch_denial(body: bytes, content_type: str | None) -> str | None:

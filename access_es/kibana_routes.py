@@ -35,7 +35,8 @@ state that anyone else can see. Deliberate choices:
     plugin and in early dashboards-notifications), loading sample data (a GET in observability's event
     analytics). Their POSTs that only read (`_search`, `preview`, `_validate`, `_topAnomalies`,
     `_preview`, `indices.exists`, mappings) are reads. Index management's `POST /api/ism/apiCaller`
-    calls any client method named in its body: a write for us, though its index pages read through it.
+    calls any client method named in its body: listed as a write, and judged by the call it carries
+    (access.py's API_CALLER_READS, or a `transport.request` judged as a direct request).
   - `/internal/bsearch` carries strategy names in its body (`batch[].options.strategy`); a matcher
     that allows it must refuse a batch naming a strategy listed here as read=False.
 
@@ -607,8 +608,9 @@ KIBANA_ROUTES: tuple[KibanaRoute, ...] = (
     _r("GET", "/api/ism/_indices/{indices}", True, ISM2, S_IM_SNAPSHOTS),
     _r("GET", "/api/ism/_recovery", True, ISM2, S_IM_SNAPSHOTS),
     _r("POST", "/api/ism/apiCaller", False, ISM2, S_IM_COMMON,
-       "a generic client call ({endpoint: 'indices.create' | 'cat.indices' | ..., data}); the index, alias, "
-       "template and data stream pages read through it too, but it can call any client method: refused"),
+       "a generic client call ({endpoint: 'indices.create' | 'cat.indices' | ..., data}): listed as a write, "
+       "and judged by the call it carries (access.py: a client method that only reads, or a "
+       "transport.request judged as a direct request)"),
 
     # --- Observability (dashboards-observability). PPL is never a read.
     _r("POST", "/api/ppl/search", False, OBS, S_OB_PPL, "PPL (event analytics, panels, app analytics)"),

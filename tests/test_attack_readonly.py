@@ -436,3 +436,51 @@ def test_wire_a_read_reaches_the_upstream(proxy, standin):
     r = requests.post(proxy.url + "/logs/_search", json={"query": {"match_all": {}}}, auth=BOB, timeout=10)
     assert r.status_code != 403
     assert [(s.method, s.path) for s in standin.seen] == [("POST", "/logs/_search")]
+
+
+# ---- index management's apiCaller: judged by the call it carries -------------------------------------
+# (index-management-dashboards-plugin public/services/CommonService.ts posts {data, endpoint, hideLog})
+
+def api_caller(doc, content_type="application/json"):
+    body = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+    return denial("POST", "/_dashboards/api/ism/apiCaller", headers=["osd-xsrf"], body=body, content_type=content_type)
+
+
+@pytest.mark.parametrize("doc", [
+    {"endpoint": "cat.aliases", "data": {"format": "json", "name": "*logs*", "s": "alias:desc"}},
+    {"endpoint": "cat.indices", "data": {"index": ["test"], "format": "json"}},
+    {"endpoint": "indices.getMapping", "data": {"index": "logs-1"}, "hideLog": True},
+    {"endpoint": "transport.request", "data": {"method": "GET", "path": "_data_stream/logs*"}},
+    {"endpoint": "transport.request", "data": {"method": "GET", "path": "/_index_template/tmpl"}},
+    {"endpoint": "transport.request", "data": {"method": "POST", "path": "/logs-1/_search", "body": {"size": 0}}},
+])
+def test_api_caller_reads_pass(doc):
+    assert api_caller(doc) is None
+
+
+@pytest.mark.parametrize("doc", [
+    {"endpoint": "indices.delete", "data": {"index": "logs-1"}},
+    {"endpoint": "indices.create", "data": {"index": "new"}},
+    {"endpoint": "indices.putAlias", "data": {"index": "logs-1", "name": "a"}},
+    {"endpoint": "cat.indices", "data": {"refresh": True}},
+    {"endpoint": "transport.request", "data": {"method": "PUT", "path": "/_index_template/tmpl", "body": {}}},
+    {"endpoint": "transport.request", "data": {"method": "POST", "path": "/logs-1/_doc", "body": {"a": 1}}},
+    {"endpoint": "transport.request", "data": {"method": "POST", "path": "/logs-1/_doc%2F_search"}},
+    {"endpoint": "transport.request", "data": {"method": "GET", "path": "/_refresh"}},
+    {"endpoint": "transport.request", "data": {"method": "GET", "path": "/x/../_bulk"}},
+    {"endpoint": "transport.request", "data": {"method": "DELETE", "path": "/_search/scroll", "body": {"scroll_id": "_all"}}},
+    {"endpoint": "transport.request", "data": {"method": "GET", "path": "/_search", "querystring": {"refresh": True}}},
+    {"endpoint": "transport.request", "data": {"method": "GET", "path": "/_search?refresh=true"}},
+    {"endpoint": "transport.request", "data": {"method": "GET", "path": "/_sql", "body": {"query": "DELETE FROM x"}}},
+    {"endpoint": "search", "data": {}, "extra": 1},
+    {"endpoint": "cat.aliases", "endpoint2": "indices.delete"},
+    {"endpoint": ["cat.aliases"]},
+    b'{"endpoint": "cat.aliases", "endpoint": "indices.delete", "data": {"index": "logs-1"}}',
+    b'{"endpoint": "indices.delete"',
+])
+def test_api_caller_writes_are_refused(doc):
+    assert api_caller(doc)
+
+
+def test_api_caller_body_that_is_not_json_is_refused():
+    assert api_caller({"endpoint": "cat.aliases"}, content_type="application/x-www-form-urlencoded")
