@@ -65,14 +65,18 @@ def check_upstream(settings) -> Result:
     if answer.status == 200:
         import json
 
+        from .access import products_for
+
         try:
             info = json.loads(body)
             version = info.get("version", {})
             detail = f"{info.get('cluster_name', '?')} ({version.get('distribution', 'elasticsearch')} " \
                      f"{version.get('number', '?')})"
-        except ValueError:
-            detail = "answered 200"
-        return Result("ok", "upstream", f"signed GET / answered: {detail}")
+            products = products_for(info)
+        except (ValueError, AttributeError):
+            detail, products = "answered 200", None
+        judged = ", ".join(products) if products else "every product (the banner names no version we know)"
+        return Result("ok", "upstream", f"signed GET / answered: {detail}; readonly requests judged as {judged}")
     text = body[:200].decode("utf-8", "replace")
     if answer.status == 403:
         return Result("FAIL", "upstream", f"403 from the domain: {text}",
