@@ -484,3 +484,23 @@ def test_api_caller_writes_are_refused(doc):
 
 def test_api_caller_body_that_is_not_json_is_refused():
     assert api_caller({"endpoint": "cat.aliases"}, content_type="application/x-www-form-urlencoded")
+
+# Anomaly detection and the Open Distro spellings (tools/es_plugin_endpoints.py, from the plugins' handlers)
+@pytest.mark.parametrize("path", ["/_plugins/_anomaly_detection/detectors/_search",
+                                  "/_opendistro/_anomaly_detection/detectors/_search",
+                                  "/_plugins/_anomaly_detection/detectors/results/_search",
+                                  "/_opendistro/_alerting/monitors/_search"])
+def test_plugin_searches_sent_with_post_are_reads(path):
+    assert denial("POST", path, body=b"{}", content_type="application/json") is None
+
+
+@pytest.mark.parametrize("method, path", [
+    ("POST", "/_plugins/_anomaly_detection/detectors/abc/_start"),
+    ("POST", "/_opendistro/_anomaly_detection/detectors/abc/_start"),
+    ("POST", "/_plugins/_anomaly_detection/detectors/abc/_run"),
+    ("DELETE", "/_plugins/_anomaly_detection/detectors/results"),
+    ("POST", "/_opendistro/_sql"),
+    ("PUT", "/_opendistro/_security/api/account"),
+])
+def test_plugin_actions_are_refused(method, path):
+    assert denial(method, path, body=b'{"query": "SELECT 1"}', content_type="application/json") is not None

@@ -21,13 +21,20 @@ Classification: GET/HEAD read unless it acts (loads, sends, runs, starts, clears
 note says why). POST/PUT/DELETE write unless it only reads (_search, explain, _preview of a transform,
 stats): those are read=True with a note. SQL and PPL endpoints are never reads. When unsure: write.
 
+Anomaly detection and some Open Distro spellings are transcribed from the plugins' REST handlers
+(routes()/replacedRoutes(); a ReplacedRoute serves the _opendistro path on OpenSearch too), each row naming
+the file and commit read, with the Open Distro (Elasticsearch 7.x) handler when it was read too: only then
+does a row claim "es 7.10".
+
 Not covered yet (no row; these fall to the proxy's default for unknown endpoints):
-  * anomaly detection (_plugins/_anomaly_detection/...): not in the spec; its routes live in
-    opensearch-project/anomaly-detection's Rest*Action classes and were not transcribed.
-  * the Open Distro spellings (_opendistro/_alerting, _opendistro/_ism, _opendistro/_knn,
-    _opendistro/_security, _opendistro/_sql, _opendistro/_anomaly_detection,
-    _opendistro/_asynchronous_search, _opendistro/_performanceanalyzer...): the spec does not list
-    them; they must come from the plugins' replacedRoutes()/routes() and were not transcribed.
+  * anomaly detection: the 2.x+ additions not transcribed (_plugins/_anomaly_detection/detectors/{id}/_run_once,
+    _suggest, insights, forecasting's _plugins/_forecast); ES 7.10 for _opendistro _profile (the Open
+    Distro handler read had no _profile route).
+  * the Open Distro spellings still missing: _opendistro/_alerting (all but monitors/_search),
+    _opendistro/_ism, _opendistro/_knn (all but warmup), _opendistro/_security/api/* (all but account),
+    _opendistro/_security/health, _opendistro/_asynchronous_search, _opendistro/_performanceanalyzer,
+    rollups/transforms; _opendistro/_sql and _opendistro/_ppl need no row: access.py refuses _sql/_ppl
+    on any path and method.
   * security (_plugins/_security/api/...): already covered by opensearch-py 2.4.2 in es_endpoints.py.
   * core namespaces (_core, cat, cluster, indices, ingest, nodes, snapshot, tasks, ...): covered by
     the clients and es_endpoints.py's SPEC_EXTRA.
@@ -424,6 +431,124 @@ later += [
 ("POST", "/_plugins/_ml/tools/_execute/{tool_name}", False, "os 3.x", ML+"execute_tool", "3.x API (judgement: not in os 2.x)"),
 ]
 
+# ---- anomaly detection (opensearch-project/anomaly-detection REST handlers; not in the spec) ----
+# Constants (TimeSeriesAnalyticsPlugin / AnomalyDetectorPlugin): AD_BASE_URI = /_plugins/_anomaly_detection,
+# AD_BASE_DETECTORS_URI = AD_BASE_URI + /detectors, LEGACY_AD_BASE = /_opendistro/_anomaly_detection,
+# LEGACY_OPENDISTRO_AD_BASE_URI = LEGACY_AD_BASE + /detectors; RestHandlerUtils: DETECTOR_ID = detectorID,
+# RUN = _run, PREVIEW = _preview, START_JOB = _start, STOP_JOB = _stop, PROFILE = _profile, COUNT = count,
+# MATCH = match, VALIDATE = _validate, RESULTS = results, TOP_ANOMALIES = _topAnomalies, RESULT_INDEX = resultIndex.
+# The stored versions differ per file (each row names the commit read). A ReplacedRoute(new, old) serves both
+# spellings on OpenSearch 1.x/2.x; the _opendistro spelling is also Open Distro's own route on Elasticsearch 7.x
+# (opendistro-for-elasticsearch/anomaly-detection, AD_BASE_URI = /_opendistro/_anomaly_detection there), so
+# those rows are "es 7.10, os 1.x, os 2.x" when the Open Distro handler was read too; routes() only: _plugins only.
+ADP = "opensearch-project/anomaly-detection@"
+ADR = "src/main/java/org/opensearch/ad/rest/"
+ODA = " + opendistro-for-elasticsearch/anomaly-detection@"
+ODR = " src/main/java/com/amazon/opendistroforelasticsearch/ad/rest/"
+AP, AL = "/_plugins/_anomaly_detection", "/_opendistro/_anomaly_detection"
+ES_OS = "es 7.10, os 1.x, os 2.x"
+_ad = [
+    # (method, suffix under <base>, read, os-source, odfe-source or None, note)
+    ("POST", "/detectors", False, "01db1c7 " + ADR + "RestIndexAnomalyDetectorAction.java replacedRoutes (create)",
+     "21f5b58" + ODR + "RestIndexAnomalyDetectorAction.java", ""),
+    ("PUT", "/detectors/{detectorID}", False, "01db1c7 " + ADR + "RestIndexAnomalyDetectorAction.java replacedRoutes (update)",
+     "21f5b58" + ODR + "RestIndexAnomalyDetectorAction.java", ""),
+    ("DELETE", "/detectors/{detectorID}", False, "0598927 " + ADR + "RestDeleteAnomalyDetectorAction.java (both spellings)",
+     "dd5ac64" + ODR + "RestDeleteAnomalyDetectorAction.java", ""),
+    ("GET", "/detectors/{detectorID}", True, "0300873 " + ADR + "RestGetAnomalyDetectorAction.java replacedRoutes",
+     "0673741" + ODR + "RestGetAnomalyDetectorAction.java", ""),
+    ("HEAD", "/detectors/{detectorID}", True, "0300873 " + ADR + "RestGetAnomalyDetectorAction.java replacedRoutes",
+     "0673741" + ODR + "RestGetAnomalyDetectorAction.java", ""),
+    ("GET", "/detectors/{detectorID}/_profile", True, "0300873 " + ADR + "RestGetAnomalyDetectorAction.java replacedRoutes",
+     None, ""),
+    ("GET", "/detectors/{detectorID}/_profile/{type}", True, "0300873 " + ADR + "RestGetAnomalyDetectorAction.java replacedRoutes",
+     None, ""),
+    ("POST", "/detectors/{detectorID}/_start", False, "1c6a9c4 " + ADR + "RestAnomalyDetectorJobAction.java replacedRoutes",
+     "0775f43" + ODR + "RestAnomalyDetectorJobAction.java", "starts the detector job (real-time or historical analysis)"),
+    ("POST", "/detectors/{detectorID}/_stop", False, "1c6a9c4 " + ADR + "RestAnomalyDetectorJobAction.java replacedRoutes",
+     "0775f43" + ODR + "RestAnomalyDetectorJobAction.java", "stops the detector job"),
+    ("POST", "/detectors/{detectorID}/_run", False, "0de90ca " + ADR + "RestExecuteAnomalyDetectorAction.java replacedRoutes",
+     "060db24" + ODR + "RestExecuteAnomalyDetectorAction.java",
+     "runs the detector once (AnomalyResultAction: models run, results and checkpoints may be written)"),
+    ("POST", "/detectors/{detectorID}/_preview", True, "0df3a8a " + ADR + "RestPreviewAnomalyDetectorAction.java replacedRoutes",
+     "060db24" + ODR + "RestExecuteAnomalyDetectorAction.java",
+     "preview: runs the detector's features over a past range in memory and returns them; stores nothing"),
+    ("GET", "/detectors/_search", True, "012a7f0 " + ADR + "RestSearchAnomalyDetectorAction.java (AbstractSearchAction@1a37be9 replacedRoutes)",
+     "20f1de9" + ODR + "AbstractSearchAction.java (RestSearchAnomalyDetectorAction)", ""),
+    ("POST", "/detectors/_search", True, "012a7f0 " + ADR + "RestSearchAnomalyDetectorAction.java (AbstractSearchAction@1a37be9 replacedRoutes)",
+     "20f1de9" + ODR + "AbstractSearchAction.java (RestSearchAnomalyDetectorAction)", "search of the detectors index: a read sent with POST"),
+    ("GET", "/detectors/results/_search", True, "15b93ed " + ADR + "RestSearchAnomalyResultAction.java (AbstractSearchAction replacedRoutes)",
+     "1d07fe7" + ODR + "RestSearchAnomalyResultAction.java", ""),
+    ("POST", "/detectors/results/_search", True, "15b93ed " + ADR + "RestSearchAnomalyResultAction.java (AbstractSearchAction replacedRoutes)",
+     "1d07fe7" + ODR + "RestSearchAnomalyResultAction.java", "search of the result indexes: a read sent with POST"),
+    ("GET", "/detectors/tasks/_search", True, "1c6a9c4 " + ADR + "RestSearchADTasksAction.java (AbstractSearchAction replacedRoutes)",
+     "852c2af" + ODR + "RestSearchADTasksAction.java", ""),
+    ("POST", "/detectors/tasks/_search", True, "1c6a9c4 " + ADR + "RestSearchADTasksAction.java (AbstractSearchAction replacedRoutes)",
+     "852c2af" + ODR + "RestSearchADTasksAction.java", "search of the detection state index: a read sent with POST"),
+    ("GET", "/detectors/count", True, "0df3a8a " + ADR + "RestSearchAnomalyDetectorInfoAction.java replacedRoutes",
+     "d8fcc08" + ODR + "RestSearchAnomalyDetectorInfoAction.java", ""),
+    ("GET", "/detectors/match", True, "0df3a8a " + ADR + "RestSearchAnomalyDetectorInfoAction.java replacedRoutes",
+     "d8fcc08" + ODR + "RestSearchAnomalyDetectorInfoAction.java", ""),
+    ("GET", "/stats", True, "040c6a9 " + ADR + "RestStatsAnomalyDetectorAction.java replacedRoutes (written /stats/)",
+     "0e3ffea" + ODR + "RestStatsAnomalyDetectorAction.java", ""),
+    ("GET", "/stats/{stat}", True, "040c6a9 " + ADR + "RestStatsAnomalyDetectorAction.java replacedRoutes",
+     "0e3ffea" + ODR + "RestStatsAnomalyDetectorAction.java", ""),
+    ("GET", "/{nodeId}/stats", True, "040c6a9 " + ADR + "RestStatsAnomalyDetectorAction.java replacedRoutes (written /stats/)",
+     "0e3ffea" + ODR + "RestStatsAnomalyDetectorAction.java", ""),
+    ("GET", "/{nodeId}/stats/{stat}", True, "040c6a9 " + ADR + "RestStatsAnomalyDetectorAction.java replacedRoutes",
+     "0e3ffea" + ODR + "RestStatsAnomalyDetectorAction.java", ""),
+]
+rows += [
+    (m, AP + suffix, rd, OS, ADP + src + (" (new path)" if odfe is None else ""), note)
+    for m, suffix, rd, src, odfe, note in _ad
+]
+rows += [
+    (m, AL + suffix, rd, ES_OS if odfe else OS,
+     ADP + src + " (old path)" + (ODA + odfe + " routes" if odfe else ""),
+     note + ("; " if note else "") + ("the Open Distro spelling" if odfe else
+                                      "the Open Distro spelling (ReplacedRoute on OpenSearch; the Open Distro handler read had no such route: es 7.10 not shown)"))
+    for m, suffix, rd, src, odfe, note in _ad
+]
+rows += [
+    # routes() only: the _plugins spelling, no Open Distro twin
+    ("POST", AP + "/detectors/{detectorID}/_profile", True, "os 2.x", ADP + "0300873 " + ADR + "RestGetAnomalyDetectorAction.java routes",
+     "profile with the entity in the body ('Opensearch-only API'): a read sent with POST; first seen in 2.x-era handlers (judgement: os 2.x)"),
+    ("POST", AP + "/detectors/{detectorID}/_profile/{type}", True, "os 2.x", ADP + "0300873 " + ADR + "RestGetAnomalyDetectorAction.java routes",
+     "profile with the entity in the body: a read sent with POST; os 2.x (judgement, as above)"),
+    ("POST", AP + "/detectors/_preview", True, "os 2.x", ADP + "0df3a8a " + ADR + "RestPreviewAnomalyDetectorAction.java routes",
+     "preview of a detector given in the body: runs in memory, stores nothing; os 2.x (judgement: the handler read is 2.x)"),
+    ("POST", AP + "/detectors/_validate", True, "os 2.x", ADP + "03cf8c4 " + ADR + "RestValidateAnomalyDetectorAction.java routes",
+     "validates a detector given in the body (reads mappings and samples data), creates nothing; os 2.x (judgement)"),
+    ("POST", AP + "/detectors/_validate/{type}", True, "os 2.x", ADP + "03cf8c4 " + ADR + "RestValidateAnomalyDetectorAction.java routes",
+     "validates a detector given in the body, creates nothing; os 2.x (judgement)"),
+    ("GET", AP + "/detectors/results/_search/{resultIndex}", True, "os 2.x", ADP + "15b93ed " + ADR + "RestSearchAnomalyResultAction.java routes", "custom result index search; os 2.x (judgement)"),
+    ("POST", AP + "/detectors/results/_search/{resultIndex}", True, "os 2.x", ADP + "15b93ed " + ADR + "RestSearchAnomalyResultAction.java routes",
+     "search of the result indexes and a custom result index: a read sent with POST; os 2.x (judgement)"),
+    ("GET", AP + "/detectors/{detectorID}/results/_topAnomalies", True, "os 2.x", ADP + "0892126 " + ADR + "RestSearchTopAnomalyResultAction.java routes",
+     "aggregates the result indexes (top entities); os 2.x (judgement)"),
+    ("POST", AP + "/detectors/{detectorID}/results/_topAnomalies", True, "os 2.x", ADP + "0892126 " + ADR + "RestSearchTopAnomalyResultAction.java routes",
+     "aggregation over the result indexes with the parameters in the body: a read sent with POST; os 2.x (judgement)"),
+    ("DELETE", AP + "/detectors/results", False, OS, ADP + "040c6a9 " + ADR + "RestDeleteAnomalyResultsAction.java routes", "delete by query over the result indexes"),
+    ("DELETE", AL + "/detectors/results", False, "es 7.10", "opendistro-for-elasticsearch/anomaly-detection@491dffb" + ODR + "RestDeleteAnomalyResultsAction.java routes",
+     "delete by query over the result indexes (Open Distro only; on OpenSearch this path is the detector delete, also a write)"),
+]
+del _ad
+# ---- the Open Distro spellings of other plugins (each plugin's replacedRoutes()/routes()) ----
+AO = "opensearch-project/alerting@04025bf alerting/src/main/kotlin/org/opensearch/alerting/resthandler/RestSearchMonitorAction.kt replacedRoutes"
+AOD = " + opendistro-for-elasticsearch/alerting@0b8dbdc alerting/src/main/kotlin/com/amazon/opendistroforelasticsearch/alerting/resthandler/RestSearchMonitorAction.kt routes"
+SI = "opensearch-project/security@006bab8 src/main/java/org/opensearch/security/rest/SecurityInfoAction.java routes (addRoutesPrefix /_opendistro/_security, /_plugins/_security)"
+SA = "opensearch-project/security@03c6019 src/main/java/org/opensearch/security/dlic/rest/api/AccountApiAction.java routes (addRoutesPrefix: /_opendistro/_security/api, /_plugins/_security/api)"
+rows += [
+("GET", "/_opendistro/_alerting/monitors/_search", True, ES_OS, AO + AOD, "the Open Distro spelling"),
+("POST", "/_opendistro/_alerting/monitors/_search", True, ES_OS, AO + AOD, "search of the monitors index: a read sent with POST (the Open Distro spelling)"),
+("GET", "/_opendistro/_security/authinfo", True, OS, SI, "the caller's own user, roles and tenants; es 7.10 (Open Distro security) not shown"),
+("POST", "/_opendistro/_security/authinfo", True, OS, SI, "the same answer as GET (no body read): a read sent with POST"),
+("GET", "/_plugins/_security/authinfo", True, OS, SI, ""),
+("POST", "/_plugins/_security/authinfo", True, OS, SI, "the same answer as GET (no body read): a read sent with POST"),
+("GET", "/_opendistro/_security/api/account", True, OS, SA, "the caller's own account"),
+("PUT", "/_opendistro/_security/api/account", False, OS, SA, "changes the caller's password or saved tenant"),
+]
+
 # (method, path, read, products, source, note)
 PLUGIN_ENDPOINTS: list[tuple[str, str, bool, str, str, str]] = rows
 # Endpoints first added in OpenSearch 3.x: outside "es 7.10, os 1.x, os 2.x", kept for when 3.x is proxied.
@@ -470,7 +595,11 @@ if __name__ == "__main__":
         print("ERROR", p)
     counts = collections.defaultdict(lambda: [0, 0])
     for method, path, read, products, source, note in PLUGIN_ENDPOINTS:
-        ns = source.split()[-1].split(".")[0] if "plugins.ml." not in source else "ml"
+        if source.startswith("opensearch-api-specification") or "plugins.ml." in source:
+            ns = source.split()[-1].split(".")[0] if "plugins.ml." not in source else "ml"
+        else:  # transcribed from a plugin's handlers: named by the path
+            parts = path.split("/")
+            ns = parts[2].lstrip("_") + (" (_opendistro)" if parts[1] == "_opendistro" else "")
         counts[ns][0 if read else 1] += 1
     for ns in sorted(counts):
         print(f"{ns:22} reads {counts[ns][0]:3}  writes {counts[ns][1]:3}")
