@@ -7,12 +7,15 @@ importing the package does nothing else (a Lambda cold start pays for every impo
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .signing import Signer
 
 __version__ = "0.1.0"
 
 
-def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
+def create_app(settings: Any = None, *, signer: Signer | None = None, stores: Any = None,
                test_config: dict | None = None):
     """Build the WSGI app. `settings` defaults to the environment (ACCESS_ES_*); `signer` and
     `stores` may be swapped (tests); `test_config` overrides Flask config keys."""
@@ -23,7 +26,7 @@ def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
     from .proxy.product import UpstreamProduct
     from .proxy.upstream import Upstream
     from .settings import load_settings
-    from .signing import AWS4Signer
+    from .signing import signer_for
     from .lambda_adapter import LambdaAdapter
     from .memory import ReleaseAfterLargeAnswers
     from .overflow import overflow_policy
@@ -50,7 +53,7 @@ def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
         app.config.update(test_config)
 
     app.extensions["access_es.upstream"] = Upstream(
-        settings.endpoint, settings.endpoint_host, signer or AWS4Signer(settings.region, settings.service),
+        settings.endpoint, settings.endpoint_host, signer or signer_for(settings),
         settings.upstream_timeout,
     )
     app.extensions["access_es.upstream_product"] = UpstreamProduct(settings.service)

@@ -50,9 +50,9 @@ def check_credentials(settings) -> Result:
 
 def check_upstream(settings) -> Result:
     from .proxy.upstream import Upstream
-    from .signing import AWS4Signer
+    from .signing import signer_for
 
-    upstream = Upstream(settings.endpoint, settings.endpoint_host, AWS4Signer(settings.region, settings.service),
+    upstream = Upstream(settings.endpoint, settings.endpoint_host, signer_for(settings),
                         min(settings.upstream_timeout, 15))
     try:
         answer = upstream.send("GET", "/", "", [("Accept", "application/json")], b"")

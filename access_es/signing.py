@@ -1,10 +1,18 @@
-"""Signing upstream requests with the function's own AWS identity (SigV4).
+"""Signing upstream requests (SigV4), and everything signing needs: credentials, their refresh, the
+clock offset.
 
-One small interface, `Signer`: given the method, URL, Host and body of the request we are about to
-send, it returns the headers that carry the signature. The implementation is botocore's own SigV4
-signer (the one every AWS SDK call in Python goes through), fed by botocore's credential chain
-(environment, profile, container or Lambda role), refreshed as the role's keys rotate; we do not
-write any SigV4 ourselves.
+One small interface, `Signer`, and what the transport may tell it. The transport asks it for the
+signature headers of the request it is about to send (`sign`), and tells it when AWS refused a
+request it signed for a reason a signer can mend (`rejected`: the session token expired, or our
+clock is off AWS's); the signer then mends what it owns and says whether a second try may pass.
+Either call carries `identity`, the caller's word for whom the request is signed (the proxy's own
+identity when None): the transport passes it through without looking at it, so an implementation
+that signs each account with its own IAM role slots in beside `AWS4Signer` with no transport change.
+
+`AWS4Signer` signs with the proxy's own AWS identity, through botocore's own SigV4 signer (the one
+every AWS SDK call in Python goes through), fed by botocore's credential chain (environment,
+profile, container or Lambda role), refreshed as the role's keys rotate; we do not write any SigV4
+ourselves.
 
 Only Host and the X-Amz-* headers we add are signed. AWS requires no more, and every header left
 out of the signature is one that cannot make it fail: the client's own headers pass through as they
@@ -14,17 +22,50 @@ at AWS).
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
 from .errors import NotConfigured
 
+log = logging.getLogger("access_es.signing")
+
 SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
+
+# Why AWS refused a signed request, when a signer may mend it (also the request log's `retried`).
+EXPIRED_TOKEN = "expired-token"  # "The security token included in the request is expired"
+CLOCK_SKEW = "clock-skew"        # "Signature expired" / "Signature not yet current"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """AWS's 403 to a request we signed: why (EXPIRED_TOKEN or CLOCK_SKEW), and AWS's clock when it
+    answered (its Date header; None if it sent none or an unreadable one)."""
+    reason: str
+    server_date: datetime | None = None
 
 
 class Signer(Protocol):
-    def sign(self, method: str, url: str, host: str, body: bytes) -> dict[str, str]:
-        """The signature headers for this request (`url` already in the strict form it is sent in)."""
+    """Signs upstream requests, and owns what that takes: credentials, their refresh, the clock
+    offset. One per process, shared by every server thread.
+
+    `identity` is opaque to the transport: whatever the caller of `Upstream.send` gave it (None: the
+    proxy's own identity). An implementation gives it meaning, e.g. the account, and so the IAM role,
+    a request is signed for.
+    """
+
+    def sign(self, method: str, url: str, host: str, body: bytes, *, identity: object = None) -> dict[str, str]:
+        """The headers that sign this request for `identity`, to add to it as they are (`url` already
+        in the strict form it is sent in; `host` the Host header it is sent with). Raises one of our
+        named errors (errors.py) when it cannot sign; the request is then not sent."""
+        ...
+
+    def rejected(self, rejection: Rejection, *, identity: object = None) -> bool:
+        """AWS refused a request signed for `identity`, before running it. Mend what can be mended
+        (fresh credentials, the clock offset) and say whether the same request, signed again, may
+        pass: True only when something changed."""
         ...
 
 
@@ -37,7 +78,7 @@ def default_credentials() -> Any:
 
 
 class AWS4Signer:
-    """SigV4 with botocore, for `es` or `aoss`.
+    """SigV4 with botocore, for `es` or `aoss`, as the proxy's own identity (`identity` is ignored).
 
     x-amz-content-sha256 is always sent (OpenSearch Serverless requires it) and
     X-Amz-Security-Token whenever the keys are temporary. The signer holds no per-request state, so
@@ -49,12 +90,32 @@ class AWS4Signer:
         self.service = service
         self._load_credentials = credentials
         self._credentials: Any = None
-        self.clock_offset = 0.0  # seconds to add to our clock, learnt from AWS's "Signature expired"
+        self._clock_offset = 0.0  # seconds to add to our clock, learnt from AWS's "Signature expired"
 
-    def reset(self) -> None:
-        """Forget the credentials: the next signature asks the credential chain afresh (after AWS
-        said the session token expired)."""
-        self._credentials = None
+    def sign(self, method: str, url: str, host: str, body: bytes, *, identity: object = None) -> dict[str, str]:
+        from botocore.awsrequest import AWSRequest
+
+        # Frozen once per request: a role key rotating mid-signature cannot mix two key pairs.
+        frozen = self._resolve().get_frozen_credentials()
+        headers = {"Host": host, "X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()}
+        request = AWSRequest(method=method, url=url, headers=headers, data=body)
+        _signer_class()(frozen, self.service, self.region, self._clock_offset).add_auth(request)
+        return {name: value for name, value in request.headers.items() if name.lower() != "host"}
+
+    def rejected(self, rejection: Rejection, *, identity: object = None) -> bool:
+        if rejection.reason == EXPIRED_TOKEN:
+            # Forget the credentials: the next signature asks the credential chain afresh.
+            log.warning(json.dumps({"event": "credentials_refreshed",
+                                    "reason": "the upstream said the security token expired"}))
+            self._credentials = None
+            return True
+        if rejection.reason == CLOCK_SKEW and rejection.server_date is not None:
+            offset = (rejection.server_date - datetime.now(timezone.utc)).total_seconds()
+            log.warning(json.dumps({"event": "clock_skew_corrected", "offset_s": round(offset, 1),
+                                    "reason": "the upstream refused our X-Amz-Date; check this machine's clock (NTP)"}))
+            self._clock_offset = offset
+            return True
+        return False
 
     def _resolve(self) -> Any:
         creds = self._credentials
@@ -69,23 +130,18 @@ class AWS4Signer:
             self._credentials = creds
         return creds
 
-    def sign(self, method: str, url: str, host: str, body: bytes) -> dict[str, str]:
-        from botocore.awsrequest import AWSRequest
 
-        # Frozen once per request: a role key rotating mid-signature cannot mix two key pairs.
-        frozen = self._resolve().get_frozen_credentials()
-        headers = {"Host": host, "X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()}
-        request = AWSRequest(method=method, url=url, headers=headers, data=body)
-        _signer_class()(frozen, self.service, self.region, self.clock_offset).add_auth(request)
-        return {name: value for name, value in request.headers.items() if name.lower() != "host"}
+def signer_for(settings: Any) -> Signer:
+    """The signer the settings call for: the proxy's own identity, for `es` or `aoss`."""
+    return AWS4Signer(settings.region, settings.service)
 
 
 _SIGNER_CLASS: type | None = None
 
 
 def _signer_class() -> type:
-    """botocore's SigV4Auth, signing at our clock plus the offset AWS taught us (see
-    Upstream.send: AWS's Date header gives it after a "Signature expired")."""
+    """botocore's SigV4Auth, signing at our clock plus the offset AWS taught us (AWS4Signer.rejected:
+    AWS's Date header gives it after a "Signature expired")."""
     global _SIGNER_CLASS
     if _SIGNER_CLASS is None:
         from botocore.auth import SigV4Auth

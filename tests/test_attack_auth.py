@@ -146,8 +146,11 @@ def sign_session(data: dict, key: str = APP_SECRET) -> str:
 class NoSignature:
     """For in-process apps whose upstream does not check signatures."""
 
-    def sign(self, method, url, host, body):
+    def sign(self, method, url, host, body, *, identity=None):
         return {}
+
+    def rejected(self, rejection, *, identity=None):
+        return False
 
 
 def in_process_app(accounts_path, standin_url: str, **env: str):

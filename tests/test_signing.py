@@ -1,4 +1,7 @@
-"""The signer, checked by the independent verifier: temporary keys, refresh, es and aoss, clock offset."""
+"""The signer, checked by the independent verifier: temporary keys, refresh, es and aoss, clock offset,
+and what it does when told AWS rejected a signature (Signer.rejected)."""
+import json
+import logging
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -7,7 +10,7 @@ from botocore.credentials import Credentials as BotoCredentials
 from botocore.credentials import RefreshableCredentials
 
 from access_es.errors import NotConfigured
-from access_es.signing import AWS4Signer
+from access_es.signing import CLOCK_SKEW, EXPIRED_TOKEN, AWS4Signer, Rejection, signer_for
 from access_es.standin.sigv4_verify import Credentials, SignatureError, verify
 
 HOST = "search-x.us-east-1.es.amazonaws.com"
@@ -65,7 +68,8 @@ def test_encoded_and_doubled_paths_verify(target):
 
 def test_clock_offset_moves_the_signature_time():
     signer = AWS4Signer("us-east-1", "es", credentials=lambda: BotoCredentials("AKIA1", "secret1"))
-    signer.clock_offset = 3600.0
+    ahead = datetime.now(timezone.utc) + timedelta(hours=1)
+    assert signer.rejected(Rejection(CLOCK_SKEW, server_date=ahead)) is True
     keys = {"AKIA1": Credentials("AKIA1", "secret1")}
     request = signed(signer)
     check(request, keys, now=datetime.now(timezone.utc) + timedelta(hours=1))
@@ -90,15 +94,89 @@ def test_rotated_role_keys_are_picked_up_without_a_restart():
     assert first != second  # a new key, and still a valid signature
 
 
-def test_reset_asks_the_credential_chain_again():
+def test_an_expired_token_asks_the_credential_chain_again():
     calls = []
     signer = AWS4Signer("us-east-1", "es",
                         credentials=lambda: calls.append(1) or BotoCredentials(f"AKIA{len(calls)}", "secret"))
     keys = {f"AKIA{n}": Credentials(f"AKIA{n}", "secret") for n in (1, 2)}
     assert check(signed(signer), keys).access_key == "AKIA1"
     assert check(signed(signer), keys).access_key == "AKIA1"
-    signer.reset()
+    assert signer.rejected(Rejection(EXPIRED_TOKEN)) is True
     assert check(signed(signer), keys).access_key == "AKIA2"
+    assert check(signed(signer), keys).access_key == "AKIA2" and len(calls) == 2
+
+
+def test_an_expired_token_refreshes_role_credentials_through_the_chain():
+    """The chain hands out botocore's RefreshableCredentials for a role; after AWS said the token
+    expired, the signer asks the chain again rather than keeping the object that held it."""
+    fetched = []
+
+    def role():
+        n = len(fetched) + 1
+        fetched.append(n)
+
+        def refresh():
+            return {"access_key": f"AKIAROLE{n}", "secret_key": f"secret{n}", "token": f"token{n}",
+                    "expiry_time": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()}
+        return RefreshableCredentials.create_from_metadata(refresh(), refresh, "test-role")
+
+    signer = AWS4Signer("us-east-1", "es", credentials=role)
+    keys = {f"AKIAROLE{n}": Credentials(f"AKIAROLE{n}", f"secret{n}", f"token{n}") for n in (1, 2)}
+    assert check(signed(signer), keys).access_key == "AKIAROLE1"
+    signer.rejected(Rejection(EXPIRED_TOKEN))
+    assert check(signed(signer), keys).access_key == "AKIAROLE2"
+
+
+def test_clock_skew_without_aws_clock_mends_nothing():
+    signer = AWS4Signer("us-east-1", "es", credentials=lambda: BotoCredentials("AKIA1", "secret1"))
+    keys = {"AKIA1": Credentials("AKIA1", "secret1")}
+    assert signer.rejected(Rejection(CLOCK_SKEW, server_date=None)) is False
+    check(signed(signer), keys)  # still our own clock
+
+
+def test_a_reason_it_does_not_know_mends_nothing():
+    calls = []
+    signer = AWS4Signer("us-east-1", "es", credentials=lambda: calls.append(1) or BotoCredentials("AKIA1", "s"))
+    signed(signer)
+    assert signer.rejected(Rejection("access-denied")) is False
+    signed(signer)
+    assert len(calls) == 1
+
+
+def test_a_later_clock_reading_replaces_the_offset():
+    signer = AWS4Signer("us-east-1", "es", credentials=lambda: BotoCredentials("AKIA1", "secret1"))
+    keys = {"AKIA1": Credentials("AKIA1", "secret1")}
+    signer.rejected(Rejection(CLOCK_SKEW, server_date=datetime.now(timezone.utc) + timedelta(hours=1)))
+    signer.rejected(Rejection(CLOCK_SKEW, server_date=datetime.now(timezone.utc) - timedelta(minutes=30)))
+    check(signed(signer), keys, now=datetime.now(timezone.utc) - timedelta(minutes=30))
+    with pytest.raises(SignatureError):
+        check(signed(signer), keys)
+
+
+def test_what_it_mends_is_logged(caplog):
+    signer = AWS4Signer("us-east-1", "es", credentials=lambda: BotoCredentials("AKIA1", "secret1"))
+    with caplog.at_level(logging.WARNING, logger="access_es.signing"):
+        signer.rejected(Rejection(EXPIRED_TOKEN))
+        signer.rejected(Rejection(CLOCK_SKEW, server_date=datetime.now(timezone.utc) + timedelta(seconds=90)))
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "access_es.signing"]
+    assert [line["event"] for line in lines] == ["credentials_refreshed", "clock_skew_corrected"]
+    assert 89 <= lines[1]["offset_s"] <= 90
+
+
+def test_the_proxy_signs_as_itself_whatever_the_identity():
+    signer = AWS4Signer("us-east-1", "es", credentials=lambda: BotoCredentials("AKIA1", "secret1"))
+    keys = {"AKIA1": Credentials("AKIA1", "secret1")}
+    headers = signer.sign("GET", f"https://{HOST}/", HOST, b"", identity=("alice", "readonly"))
+    request = ("GET", "/", [("Host", HOST), *headers.items()], b"")
+    assert check(request, keys).access_key == "AKIA1"
+    assert signer.rejected(Rejection(EXPIRED_TOKEN), identity=("alice", "readonly")) is True
+
+
+def test_the_settings_choose_the_service_and_region():
+    from types import SimpleNamespace
+
+    signer = signer_for(SimpleNamespace(region="eu-west-3", service="aoss"))
+    assert isinstance(signer, AWS4Signer) and (signer.region, signer.service) == ("eu-west-3", "aoss")
 
 
 def test_no_credentials_is_a_clear_error():

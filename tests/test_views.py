@@ -17,8 +17,11 @@ ENDPOINT = "https://search-demo-abc.us-east-1.es.amazonaws.com"
 
 
 class Unsigned:
-    def sign(self, method, url, host, body):
+    def sign(self, method, url, host, body, *, identity=None):
         return {"Authorization": "AWS4-HMAC-SHA256 test"}
+
+    def rejected(self, rejection, *, identity=None):
+        return False
 
 
 class FakePool:
@@ -152,8 +155,8 @@ def test_unknown_own_routes_are_404_in_both_faces(client):
 
 
 def test_unexpected_errors_are_500_without_a_trace(app, client):
-    class Boom:
-        def sign(self, method, url, host, body):
+    class Boom(Unsigned):
+        def sign(self, method, url, host, body, *, identity=None):
             raise ZeroDivisionError("secret detail")
 
     app.extensions["access_es.upstream"].signer = Boom()

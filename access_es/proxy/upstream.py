@@ -1,22 +1,19 @@
 """The transport to the upstream domain: one urllib3 connection pool, created once, reused (keep-alive,
-TLS sessions), signing through the Signer it is given. Network failures become named errors here.
+TLS sessions), signing through the Signer it is given, for the identity its caller names. Network
+failures become named errors here.
 """
 from __future__ import annotations
 
-import json
-import logging
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterator
 
 import urllib3
 
 from ..errors import BadRequest, UpstreamBadAnswer, UpstreamTimeout, UpstreamUnreachable
-from ..signing import Signer
-
-log = logging.getLogger("access_es.upstream")
+from ..signing import CLOCK_SKEW, EXPIRED_TOKEN, Rejection, Signer
 
 # Bodies up to this size are read before we answer, so a failure while reading them is a clean
 # 502 rather than a cut connection; larger ones are relayed as they arrive.
@@ -35,18 +32,20 @@ class UpstreamResponse:
     retried: str | None = None      # why it was sent a second time, if it was
 
 
-def signature_problem(body: bytes) -> str | None:
-    """What AWS's 403 says about our signature, when it is something we can mend."""
-    text = body[:2000].decode("utf-8", "replace")
+def rejection(answer: UpstreamResponse) -> Rejection | None:
+    """What AWS's 403 says about our signature, when it is something a signer may mend."""
+    if answer.status != 403 or answer.body is None:
+        return None
+    text = answer.body[:2000].decode("utf-8", "replace")
     if "security token included in the request is expired" in text:
-        return "expired-token"
+        return Rejection(EXPIRED_TOKEN)
     if "Signature expired" in text or "Signature not yet current" in text:
-        return "clock-skew"
+        return Rejection(CLOCK_SKEW, server_date(answer.headers))
     return None
 
 
-def clock_offset(headers: list[tuple[str, str]]) -> float | None:
-    """Seconds between the upstream's clock (its Date header) and ours."""
+def server_date(headers: list[tuple[str, str]]) -> datetime | None:
+    """The upstream's clock: its Date header, when it sent one we can read."""
     from email.utils import parsedate_to_datetime
 
     value = next((v for n, v in headers if n.lower() == "date"), None)
@@ -56,7 +55,7 @@ def clock_offset(headers: list[tuple[str, str]]) -> float | None:
         return None
     if theirs is None or theirs.tzinfo is None:
         return None
-    return (theirs - datetime.now(timezone.utc)).total_seconds()
+    return theirs
 
 
 class Upstream:
@@ -84,38 +83,28 @@ class Upstream:
             self._absolute_target = False
 
     def send(self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes, *,
-             repeatable: bool = True) -> UpstreamResponse:
-        """Send, and once more when AWS refused our signature for a reason we can mend: an expired
+             repeatable: bool = True, identity: object = None) -> UpstreamResponse:
+        """Send, signed for `identity` (opaque here: the signer's business; None for the proxy's own),
+        and once more when AWS refused our signature for a reason the signer mends: an expired
         session token (fresh credentials) or our clock (AWS's Date gives the offset). AWS refuses
         those before running anything; still, only requests safe to repeat are sent again."""
-        answer = self._send_once(method, path, query, headers, body)
-        if answer.status != 403 or answer.body is None or not repeatable:
+        answer = self._send_once(method, path, query, headers, body, identity)
+        if not repeatable:
             return answer
-        problem = signature_problem(answer.body)
-        if problem == "expired-token" and hasattr(self.signer, "reset"):
-            log.warning(json.dumps({"event": "credentials_refreshed",
-                                    "reason": "the upstream said the security token expired"}))
-            self.signer.reset()
-        elif problem == "clock-skew" and hasattr(self.signer, "clock_offset"):
-            offset = clock_offset(answer.headers)
-            if offset is None:
-                return answer
-            log.warning(json.dumps({"event": "clock_skew_corrected", "offset_s": round(offset, 1),
-                                    "reason": "the upstream refused our X-Amz-Date; check this machine's clock (NTP)"}))
-            self.signer.clock_offset = offset
-        else:
+        problem = rejection(answer)
+        if problem is None or not self.signer.rejected(problem, identity=identity):
             return answer
-        retried = self._send_once(method, path, query, headers, body)
-        retried.retried = problem
+        retried = self._send_once(method, path, query, headers, body, identity)
+        retried.retried = problem.reason
         return retried
 
     def _send_once(self, method: str, path: str, query: str, headers: list[tuple[str, str]],
-                   body: bytes) -> UpstreamResponse:
+                   body: bytes, identity: object) -> UpstreamResponse:
         target = path + ("?" + query if query else "")
         url = self.endpoint + target
         out_headers = merged_headers(headers)
         out_headers["Host"] = self.host
-        out_headers.update(self.signer.sign(method, url, self.host, body))
+        out_headers.update(self.signer.sign(method, url, self.host, body, identity=identity))
         started = time.monotonic()
         try:
             resp = self._pool.urlopen(
