@@ -267,13 +267,13 @@ KIBANA_ROUTES: tuple[KibanaRoute, ...] = (
     _r("POST", "/api/saved_objects/_bulk_resolve", True, "kibana 7.16+", S_BULK_RESOLVE),
     _r("POST", "/api/saved_objects/{type}/{id?}", False, K_ALL, _both(S_SO_L + "create.ts", S_SO_O),
        "create (?overwrite=true overwrites); index patterns are created so"),
-    _r("PUT", "/api/saved_objects/{type}/{id}", False, K_ALL, S_SO_O, "update"),
-    _r("DELETE", "/api/saved_objects/{type}/{id}", False, K_ALL, S_SO_O, "delete"),
-    _r("POST", "/api/saved_objects/_bulk_create", False, K_ALL, S_SO_O),
-    _r("PUT", "/api/saved_objects/_bulk_update", False, "kibana 7.x, osd 1.x-2.x", S_SO_O),
+    _r("PUT", "/api/saved_objects/{type}/{id}", False, K_ALL, S_SO_O, "update; " + "kibana 6.8-7.9 legacy file (src/legacy/server/saved_objects/routes/) in the listing, not read: legacy side unverified"),
+    _r("DELETE", "/api/saved_objects/{type}/{id}", False, K_ALL, S_SO_O, "delete; " + "kibana 6.8-7.9 legacy file (src/legacy/server/saved_objects/routes/) in the listing, not read: legacy side unverified"),
+    _r("POST", "/api/saved_objects/_bulk_create", False, K_ALL, S_SO_O, "kibana 6.8-7.9 legacy file (src/legacy/server/saved_objects/routes/) in the listing, not read: legacy side unverified"),
+    _r("PUT", "/api/saved_objects/_bulk_update", False, "kibana 7.x, osd 1.x-2.x", S_SO_O, "kibana 6.8-7.9 legacy file (src/legacy/server/saved_objects/routes/) in the listing, not read: legacy side unverified"),
     _r("POST", "/api/saved_objects/_import", False, K_ALL, _both(S_SO_L + "import.ts", S_SO_O),
        "multipart ndjson file, ?overwrite=; " + NOT_READ_68),
-    _r("POST", "/api/saved_objects/_resolve_import_errors", False, K_ALL, S_SO_O),
+    _r("POST", "/api/saved_objects/_resolve_import_errors", False, K_ALL, S_SO_O, "kibana 6.8-7.9 legacy file (src/legacy/server/saved_objects/routes/) in the listing, not read: legacy side unverified"),
     _r("POST", "/api/saved_objects/_log_legacy_import", False, "kibana 7.x, osd 1.x-2.x", S_SO_O,
        "only logs, but its one caller is the legacy JSON import, which then writes; Kibana's legacy "
        "platform has it too (src/legacy/server/saved_objects/routes/log_legacy_import.ts, in the file "
