@@ -12,7 +12,10 @@ the new platform, `server.route({ method, path })` in the legacy 6.8-7.9 plugins
 shapes in tests/test_kibana_routes.py, from the browser code that calls them. `source` names one
 registering file per route as `repository@commit path`, the commit being the stored version consulted
 (its text read or, for a few, its presence in the repository's file listing); `products` says in which
-releases the route exists. Where the paths of Kibana and Dashboards differ (Dashboards renamed
+releases the route exists. A route that Kibana's legacy platform (6.8-7.9) registered and the new
+platform or Dashboards kept names both files, `legacy; other`. The legacy files were read in elastic/kibana
+at untagged stored commits: a commit's release was not established (a note says so where it matters, and
+NOT_READ_68 marks what no 6.8 commit confirmed). Where the paths of Kibana and Dashboards differ (Dashboards renamed
 `/api/kibana/...` to `/api/opensearch-dashboards/...`) each variant has its own entry.
 
 `read` is our verdict for a `readonly` account, not Kibana's: True only when the route changes no
@@ -91,14 +94,41 @@ NOTIF = "osd 2.x (dashboards-notifications)"
 _K = "elastic/kibana@"
 _O = "opensearch-project/OpenSearch-Dashboards@"
 _S = "opensearch-project/security-dashboards-plugin@"
+# Kibana's legacy platform (6.8-7.9): the files were read in elastic/kibana at the commit given. The index
+# holds one or a few versions of each file, not tagged: which release a commit belongs to was not
+# established (the imports tell the era: `joi`/`boom`, then `@hapi/joi` from about 7.4; a file using the new
+# platform's router inside src/legacy is 7.3 or later). See LEGACY_VERIFIED below.
+_KL = _K + "14dc0666bd6dfa2d16adfdd77a7bfa0a0a30670c "   # a 7.x legacy commit (@hapi/joi): saved objects, settings, ...
 S_PROXY = _K + "077fc514d127b37bb0affbf2aa8da715a4e0370c src/legacy/core_plugins/elasticsearch/lib/create_proxy.js"
-S_SCROLL_68 = _K + "14dc0666bd6dfa2d16adfdd77a7bfa0a0a30670c src/legacy/core_plugins/kibana/server/routes/api/management/saved_objects/scroll.js"
-S_RELATIONS_68 = _K + "d103b8086c3879b3a9e5ce03fb3a58d53a2c51a0 src/legacy/core_plugins/kibana/server/routes/api/management/saved_objects/relationships.js"
-S_FIND_68 = _K + "4f98ecd2ece83eddd91ad2081f94b2b836d3cbd6 src/legacy/core_plugins/kibana/server/routes/api/management/saved_objects/find.js"
-S_KQL_68 = _K + "0997f4e783f7cfe3e53de327e3d6320fceecc131 src/legacy/core_plugins/kibana/server/routes/api/kql_telemetry/index.js"
-S_EXPORT_68 = _K + "14dc0666bd6dfa2d16adfdd77a7bfa0a0a30670c src/legacy/core_plugins/kibana/server/routes/api/export/index.js"
-S_IMPORT_68 = _K + "cbe1d894e1011b2b5b52646d2bf966ad4707e9bc src/legacy/core_plugins/kibana/server/routes/api/import/index.js"
-S_SUGGEST_68 = _K + "ecedffb1efbf370e057a7cf48b7a859b2301a71f src/legacy/core_plugins/kibana/server/routes/api/suggestions/register_value_suggestions.js"
+S_SCROLL_L = _KL + "src/legacy/core_plugins/kibana/server/routes/api/management/saved_objects/scroll.js"
+S_RELATIONS_L = _K + "0b1bb3d3010ed1ba5ebc5a668288c34891f3c9c2 src/legacy/core_plugins/kibana/server/routes/api/management/saved_objects/relationships.js"
+S_FIND_L = _K + "0b1bb3d3010ed1ba5ebc5a668288c34891f3c9c2 src/legacy/core_plugins/kibana/server/routes/api/management/saved_objects/find.js"
+S_KQL_L = _K + "0997f4e783f7cfe3e53de327e3d6320fceecc131 src/legacy/core_plugins/kibana/server/routes/api/kql_telemetry/index.js"
+S_EXPORT_L = _KL + "src/legacy/core_plugins/kibana/server/routes/api/export/index.js"
+S_IMPORT_L = _K + "0997f4e783f7cfe3e53de327e3d6320fceecc131 src/legacy/core_plugins/kibana/server/routes/api/import/index.js"
+S_SUGGEST_L = _K + "02c5e23b8b2aa4ec9e2a771d5c480b3eef64c57a src/legacy/core_plugins/kibana/server/routes/api/suggestions/register_value_suggestions.js"
+S_SCROLL_SEARCH_L = _K + "1cd22df28d90366e4e0f61eff3f5138e061da663 src/legacy/core_plugins/kibana/server/routes/api/scroll_search/index.js"
+S_COUNT_L = _K + "2b28ee18f4b167c92fa8853c95664f9f5dc9eb48 src/legacy/core_plugins/kibana/server/routes/api/search/count/register_count.js"
+S_SO_L = _KL + "src/legacy/server/saved_objects/routes/"        # + find.ts, get.ts, bulk_get.ts, create.ts, export.ts, import.ts
+S_SETTINGS_L = _KL + "src/legacy/ui/ui_settings/routes/"          # + set_many.js, set.js
+S_SETTINGS_L_GET = _K + "43555377f8458e0f87fe1105f5743344b5cafc59 src/legacy/ui/ui_settings/routes/get.js"
+S_SETTINGS_L_DEL = _K + "c0e052a1b755a15e363ad26dfdd7c4642ff7f348 src/legacy/ui/ui_settings/routes/delete.ts"
+S_STATUS_L = _K + "11aeb641e06fab09199e7570b34d84682711a1af src/legacy/server/status/routes/api/register_status.js"
+S_INDEX_PATTERNS_L = _K + "0827033a4c370536e503d8e8114ddd91bb46f73d src/legacy/server/index_patterns/routes.ts"
+S_GOTO_LP = _K + "46a06103a0339ff18f046518c468ccf414cd94cd src/legacy/server/url_shortening/routes/goto.js"
+S_SHORTEN_L = _K + "956aeb1cee1aea3ab618951c5cdd68e862ff8d18 src/legacy/server/url_shortening/routes/shorten_url.js"
+S_SHORT_LOOKUP_L = _K + "3d9f278139acae7fbcd3f7b2cfff189de7bb0014 src/legacy/server/url_shortening/routes/lib/short_url_lookup.js"
+S_CONSOLE_L = _K + "0997f4e783f7cfe3e53de327e3d6320fceecc131 src/legacy/core_plugins/console/index.js"
+S_CONSOLE_PROXY_L = _K + "0997f4e783f7cfe3e53de327e3d6320fceecc131 src/legacy/core_plugins/console/server/proxy_route.js"
+S_TSVB_L = _K + "001dc1ae55364d99774a8065c66827670a30d174 src/legacy/core_plugins/metrics/server/routes/vis.js"
+S_TSVB_FIELDS_L = _K + "aaa59536582e56d873314779886ace61a4649041 src/legacy/core_plugins/metrics/server/routes/fields.js"
+S_TIMELION_L = _K + "2b28ee18f4b167c92fa8853c95664f9f5dc9eb48 src/legacy/core_plugins/timelion/server/routes/run.js"
+S_SAMPLE_L = _KL + "src/legacy/server/sample_data/routes/"      # + install.js, uninstall.js
+S_UI_METRIC_L = _K + "4b4f85a2e32682d1fa4ee9ca57729fe3206c2860 src/legacy/core_plugins/ui_metric/server/routes/api/ui_metric.ts"
+S_UI_METRIC_L2 = _K + "0de892fbd401e508f20210e3b725e54bf954eab3 src/legacy/core_plugins/ui_metric/server/routes/api/ui_metric.ts"
+S_TELEMETRY_STATS_L = _K + "20f8906b6611bdeca8579dec5b886d3ec1289499 src/legacy/core_plugins/telemetry/server/routes/telemetry_stats.ts"
+S_TELEMETRY_OPTIN_L = _K + "1823bbd6ba55d49db5a120392ee2df9d684d6bcf src/legacy/core_plugins/telemetry/server/routes/opt_in.ts"
+S_INTERPRETER_L = _K + "0cd860ee23d28ccfe60c53dc56a407fe8db1f785 src/legacy/core_plugins/interpreter/server/routes/server_functions.ts"
 S_SO_K = _K + "017f5601ca20039afcf9b4e96d5c4d97c0abdb2f src/core/server/saved_objects/routes/index.ts"
 S_BULK_RESOLVE = _K + "00fd2d3424caa3f4c9c4a3ea2ffca13f0b18b415 src/core/server/saved_objects/routes/bulk_resolve.ts"
 S_SETTINGS_K = _K + "27af6eb5aa2d6b25823d54ef868657edb885fc6c src/core/server/ui_settings/routes/set_many.ts"
@@ -208,48 +238,64 @@ def _r(method: str, path: str, read: bool, products: str, source: str, note: str
     return KibanaRoute(method, path, read, products, source, note)
 
 
+def _both(legacy: str, other: str) -> str:
+    """A route of Kibana's legacy platform (6.8-7.9) that the new platform / Dashboards kept: both files."""
+    return legacy + "; " + other
+
+
+NOT_READ_68 = "kibana 6.8: no 6.8 commit identified among the stored versions, so 6.8 not verified"
+
+
 KIBANA_ROUTES: tuple[KibanaRoute, ...] = (
     # --- App loading. Pages (/app/...), bundles and translations are GETs that only read.
     _r("POST", "/api/core/capabilities", True, "kibana 7.x, osd 1.x-2.x",
        _O + "d7004dc5b0392477fdd54ac66b29d231975a173b src/core/server/capabilities/routes/resolve_capabilities.ts",
        "every app load posts {applications: [...]} to learn which apps and features to show; reads only"),
-    _r("GET", "/api/status", True, K_ALL, _O + "5e265add50502af197e7d2b6377fd3c9de43f1a1 src/core/server/status/routes/status.ts"),
+    _r("GET", "/api/status", True, K_ALL,
+       _both(S_STATUS_L, _O + "5e265add50502af197e7d2b6377fd3c9de43f1a1 src/core/server/status/routes/status.ts")),
     _r("GET", "/api/licensing/info", True, "kibana 7.x default distribution (not the OSS build Amazon ES ships)",
        _K + "c1ae91615bc0becf6a4e3dc1f82069cec8905fc3 x-pack/plugins/licensing/server/routes/info.ts"),
 
     # --- Saved objects (core). Kibana 6.8-7.9 registered the same paths in src/legacy/server/saved_objects/routes.
-    _r("GET", "/api/saved_objects/{type}/{id}", True, K_ALL, S_SO_O),
-    _r("GET", "/api/saved_objects/_find", True, K_ALL, S_SO_O),
-    _r("POST", "/api/saved_objects/_bulk_get", True, K_ALL, S_SO_O),
-    _r("POST", "/api/saved_objects/_export", True, K_ALL, S_SO_O,
-       "streams the objects as ndjson; reads only (saved objects management 'Export')"),
+    _r("GET", "/api/saved_objects/{type}/{id}", True, K_ALL, _both(S_SO_L + "get.ts", S_SO_O)),
+    _r("GET", "/api/saved_objects/_find", True, K_ALL, _both(S_SO_L + "find.ts", S_SO_O)),
+    _r("POST", "/api/saved_objects/_bulk_get", True, K_ALL, _both(S_SO_L + "bulk_get.ts", S_SO_O)),
+    _r("POST", "/api/saved_objects/_export", True, K_ALL, _both(S_SO_L + "export.ts", S_SO_O),
+       "streams the objects as ndjson; reads only (saved objects management 'Export'). Kibana's docs "
+       "show it from 7.2 (experimental); " + NOT_READ_68),
     _r("GET", "/api/saved_objects/resolve/{type}/{id}", True, "kibana 7.13+", S_SO_K),
     _r("POST", "/api/saved_objects/_bulk_resolve", True, "kibana 7.16+", S_BULK_RESOLVE),
-    _r("POST", "/api/saved_objects/{type}/{id?}", False, K_ALL, S_SO_O, "create"),
-    _r("PUT", "/api/saved_objects/{type}/{id}", False, K_ALL, S_SO_O, "update"),
-    _r("DELETE", "/api/saved_objects/{type}/{id}", False, K_ALL, S_SO_O, "delete"),
-    _r("POST", "/api/saved_objects/_bulk_create", False, K_ALL, S_SO_O),
-    _r("PUT", "/api/saved_objects/_bulk_update", False, "kibana 7.x, osd 1.x-2.x", S_SO_O),
-    _r("POST", "/api/saved_objects/_import", False, K_ALL, S_SO_O),
-    _r("POST", "/api/saved_objects/_resolve_import_errors", False, K_ALL, S_SO_O),
-    _r("POST", "/api/saved_objects/_log_legacy_import", False, K710_OSD, S_SO_O,
-       "only logs, but its one caller is the legacy JSON import, which then writes"),
+    _r("POST", "/api/saved_objects/{type}/{id?}", False, K_ALL, _both(S_SO_L + "create.ts", S_SO_O),
+       "create (?overwrite=true overwrites); index patterns are created so"),
+    _r("PUT", "/api/saved_objects/{type}/{id}", False, K_ALL, S_SO_O, "update; " + "kibana 6.8-7.9 legacy file (src/legacy/server/saved_objects/routes/) in the listing, not read: legacy side unverified"),
+    _r("DELETE", "/api/saved_objects/{type}/{id}", False, K_ALL, S_SO_O, "delete; " + "kibana 6.8-7.9 legacy file (src/legacy/server/saved_objects/routes/) in the listing, not read: legacy side unverified"),
+    _r("POST", "/api/saved_objects/_bulk_create", False, K_ALL, S_SO_O, "kibana 6.8-7.9 legacy file (src/legacy/server/saved_objects/routes/) in the listing, not read: legacy side unverified"),
+    _r("PUT", "/api/saved_objects/_bulk_update", False, "kibana 7.x, osd 1.x-2.x", S_SO_O, "kibana 6.8-7.9 legacy file (src/legacy/server/saved_objects/routes/) in the listing, not read: legacy side unverified"),
+    _r("POST", "/api/saved_objects/_import", False, K_ALL, _both(S_SO_L + "import.ts", S_SO_O),
+       "multipart ndjson file, ?overwrite=; " + NOT_READ_68),
+    _r("POST", "/api/saved_objects/_resolve_import_errors", False, K_ALL, S_SO_O, "kibana 6.8-7.9 legacy file (src/legacy/server/saved_objects/routes/) in the listing, not read: legacy side unverified"),
+    _r("POST", "/api/saved_objects/_log_legacy_import", False, "kibana 7.x, osd 1.x-2.x", S_SO_O,
+       "only logs, but its one caller is the legacy JSON import, which then writes; Kibana's legacy "
+       "platform has it too (src/legacy/server/saved_objects/routes/log_legacy_import.ts, in the file "
+       "listing at 71ee06122030ee859de3940b166ac589bd561684, not read)"),
     _r("POST", "/internal/saved_objects/_migrate", False, K710_OSD, S_SO_O, "runs the saved-object migrations"),
 
     # --- Legacy dashboards import/export (6.8-7.9 legacy kibana plugin; legacy_export plugin in 7.10/OSD).
-    _r("GET", "/api/kibana/dashboards/export", True, K6_710, S_EXPORT_68),
-    _r("POST", "/api/kibana/dashboards/import", False, K6_710, S_IMPORT_68),
+    _r("GET", "/api/kibana/dashboards/export", True, K6_710, S_EXPORT_L, "?dashboard=<id> (repeatable)"),
+    _r("POST", "/api/kibana/dashboards/import", False, K6_710, S_IMPORT_L, "{objects, version}, ?force=&exclude="),
     _r("GET", "/api/opensearch-dashboards/dashboards/export", True, OSD, S_LEGACY_EXPORT_O,
        "OSD's rename of /api/kibana/dashboards/export"),
     _r("POST", "/api/opensearch-dashboards/dashboards/import", False, OSD, S_LEGACY_IMPORT_O,
        "OSD's rename of /api/kibana/dashboards/import"),
 
     # --- Saved objects management (the Stack Management / Dashboards Management app).
-    _r("GET", "/api/kibana/management/saved_objects/_find", True, K6_710, S_FIND_68),
-    _r("GET", "/api/kibana/management/saved_objects/relationships/{type}/{id}", True, K6_710, S_RELATIONS_68),
-    _r("POST", "/api/kibana/management/saved_objects/scroll/counts", True, K6_710, S_SCROLL_68,
+    _r("GET", "/api/kibana/management/saved_objects/_find", True, K6_710, S_FIND_L,
+       "camelCase query (perPage, type, search, fields, sortField, hasReference)"),
+    _r("GET", "/api/kibana/management/saved_objects/relationships/{type}/{id}", True, K6_710, S_RELATIONS_L,
+       "?size="),
+    _r("POST", "/api/kibana/management/saved_objects/scroll/counts", True, K6_710, S_SCROLL_L,
        "counts objects per type with savedObjectsClient.find; reads only"),
-    _r("POST", "/api/kibana/management/saved_objects/scroll/export", True, K6_710, S_SCROLL_68,
+    _r("POST", "/api/kibana/management/saved_objects/scroll/export", True, K6_710, S_SCROLL_L,
        "returns every object of the given types; reads only"),
     _r("GET", "/api/kibana/management/saved_objects/_allowed_types", True, K710, S_SOM_TYPES_O),
     _r("GET", "/api/opensearch-dashboards/management/saved_objects/_find", True, OSD, S_SOM_FIND_O),
@@ -261,8 +307,9 @@ KIBANA_ROUTES: tuple[KibanaRoute, ...] = (
 
     # --- Index patterns (fields for Discover, Visualize, the filter bar). Create/edit/refresh fields go
     # through the saved-objects routes above (POST/PUT /api/saved_objects/index-pattern/...).
-    _r("GET", "/api/index_patterns/_fields_for_wildcard", True, K_ALL, S_INDEX_PATTERNS_O),
-    _r("GET", "/api/index_patterns/_fields_for_time_pattern", True, K_ALL, S_INDEX_PATTERNS_O),
+    _r("GET", "/api/index_patterns/_fields_for_wildcard", True, K_ALL, _both(S_INDEX_PATTERNS_L, S_INDEX_PATTERNS_O),
+       "?pattern=&meta_fields=; " + NOT_READ_68 + " (its src/legacy/server/index_patterns/routes/*.js are in the listing)"),
+    _r("GET", "/api/index_patterns/_fields_for_time_pattern", True, K_ALL, _both(S_INDEX_PATTERNS_L, S_INDEX_PATTERNS_O)),
 
     # --- Search (Discover, Visualize, Dashboard, Vega, input controls, Maps' documents layer).
     _r("POST", "/internal/search/{strategy}/{id?}", True, "kibana 7.7-7.10, osd 1.x-2.x", S_SEARCH_O,
@@ -274,8 +321,16 @@ KIBANA_ROUTES: tuple[KibanaRoute, ...] = (
     _r("POST", "/internal/bsearch", True, "kibana 7.11+", S_BSEARCH,
        "batches search requests; its body names their strategies (batch[].options.strategy): refuse a batch "
        "naming a strategy listed here with read=False"),
-    _r("POST", "/elasticsearch/_msearch", True, K6_7, S_PROXY, "legacy data proxy to POST /_msearch"),
-    _r("POST", "/elasticsearch/{index}/_search", True, K6_7, S_PROXY, "legacy data proxy to POST /{index}/_search"),
+    _r("POST", "/elasticsearch/_msearch", True, K6_7, S_PROXY,
+       "legacy data proxy: transport.request POST /_msearch with the request's query and ndjson body, nothing else; "
+       "the product range (its removal) not verified"),
+    _r("POST", "/elasticsearch/{index}/_search", True, K6_7, S_PROXY,
+       "legacy data proxy: transport.request POST /{index}/_search (index URI-encoded) with the query and body"),
+    _r("POST", "/api/kibana/legacy_scroll_start", True, K6_7, S_SCROLL_SEARCH_L,
+       "a search with scroll=1m of the {index} in its body; reads only"),
+    _r("POST", "/api/kibana/legacy_scroll_continue", True, K6_7, S_SCROLL_SEARCH_L, "continues that scroll; reads only"),
+    _r("POST", "/api/kibana/{id}/_count", True, K6_7, S_COUNT_L,
+       "GET or POST: a count of index {id}; reads only (literal /api/kibana/settings/{key} wins by precedence)"),
     # SQL/PPL search strategies of query enhancements (OSD 2.x): not reads for us.
     _r("POST", "/internal/search/sql/{id?}", False, "osd 2.x", S_QE_PLUGIN, "SQL strategy"),
     _r("POST", "/internal/search/sqlasync/{id?}", False, "osd 2.x", S_QE_PLUGIN, "async SQL strategy"),
@@ -288,33 +343,39 @@ KIBANA_ROUTES: tuple[KibanaRoute, ...] = (
        "query enhancements' own search API, one route per strategy: ppl, sql, promql, sqlasync, pplasync"),
 
     # --- Filter bar / query bar autocomplete.
-    _r("POST", "/api/kibana/suggestions/values/{index}", True, K6_710, S_SUGGEST_68,
+    _r("POST", "/api/kibana/suggestions/values/{index}", True, K6_710, S_SUGGEST_L,
        "value suggestions: a terms aggregation on {index}; reads only"),
     _r("POST", "/api/opensearch-dashboards/suggestions/values/{index}", True, OSD, S_SUGGEST_O,
        "value suggestions: a terms aggregation on {index}; reads only"),
 
     # --- Usage counters and telemetry (posted by the apps on their own; they touch no user data).
-    _r("POST", "/api/kibana/kql_opt_in_telemetry", True, K6_710, S_KQL_68,
+    _r("POST", "/api/kibana/kql_opt_in_telemetry", True, K6_710, S_KQL_L,
        "usage counter: increments kql-telemetry optInCount/optOutCount when the KQL switch is toggled"),
     _r("POST", "/api/opensearch-dashboards/dql_opt_in_stats", True, OSD, S_DQL_O,
        "usage counter: increments dql-telemetry optInCount/optOutCount"),
     _r("POST", "/api/ui_metric/report", True, "kibana 7.4-7.10, osd 1.x-2.x",
        _K + "36582200482ab778bb9bc0efb26b16e5f9724cbf src/plugins/usage_collection/server/routes/report_metrics.ts",
        "usage counter (ui-metric objects)"),
+    _r("POST", "/api/ui_metric/{appName}/{metricTypes}", True, "kibana 7.x (an early ui_metric version; range not established)",
+       S_UI_METRIC_L, "usage counter: increments ui-metric '{appName}:{metricType}' for each comma-separated type"),
+    _r("POST", "/api/telemetry/report", True, "kibana 7.x (a ui_metric version between the two above; range not established)",
+       S_UI_METRIC_L2, "usage counter: {report: {uiStatsMetrics}} increments ui-metric objects"),
     _r("POST", "/api/ui_counters/_report", True, "kibana 7.13+",
        _K + "0d1b371340663e8f99b7c615db935d451a4eea6a src/plugins/usage_collection/server/routes/ui_counters.ts", "usage counter"),
-    _r("POST", "/api/telemetry/v2/clusters/_stats", True, "kibana 7.x, osd 1.x-2.x", S_TELEMETRY_STATS,
+    _r("POST", "/api/telemetry/v2/clusters/_stats", True, "kibana 7.x, osd 1.x-2.x",
+       _both(S_TELEMETRY_STATS_L, S_TELEMETRY_STATS),
        "collects usage statistics for the browser to send; reads only"),
-    _r("POST", "/api/telemetry/v2/optIn", False, "kibana 7.x, osd 1.x-2.x", S_TELEMETRY_OPTIN,
+    _r("POST", "/api/telemetry/v2/optIn", False, "kibana 7.x, osd 1.x-2.x", _both(S_TELEMETRY_OPTIN_L, S_TELEMETRY_OPTIN),
        "turns telemetry on/off for everybody"),
     _r("PUT", "/api/telemetry/v2/userHasSeenNotice", False, "kibana 7.x, osd 1.x-2.x", S_TELEMETRY_NOTICE,
        "updates the telemetry saved object (userHasSeenNotice, lastVersionChecked)"),
 
     # --- Advanced settings (uiSettings). Setting the default index pattern is POST .../settings.
-    _r("GET", "/api/kibana/settings", True, K6_710, S_SETTINGS_K_GET),
-    _r("POST", "/api/kibana/settings", False, K6_710, S_SETTINGS_K, "set many: {changes: {...}}, e.g. defaultIndex"),
-    _r("POST", "/api/kibana/settings/{key}", False, K6_710, S_SETTINGS_K_SET),
-    _r("DELETE", "/api/kibana/settings/{key}", False, K6_710, S_SETTINGS_K_DEL),
+    _r("GET", "/api/kibana/settings", True, K6_710, _both(S_SETTINGS_L_GET, S_SETTINGS_K_GET)),
+    _r("POST", "/api/kibana/settings", False, K6_710, _both(S_SETTINGS_L + "set_many.js", S_SETTINGS_K),
+       "set many: {changes: {...}}, e.g. defaultIndex"),
+    _r("POST", "/api/kibana/settings/{key}", False, K6_710, _both(S_SETTINGS_L + "set.js", S_SETTINGS_K_SET), "{value}"),
+    _r("DELETE", "/api/kibana/settings/{key}", False, K6_710, _both(S_SETTINGS_L_DEL, S_SETTINGS_K_DEL)),
     _r("GET", "/api/opensearch-dashboards/settings", True, OSD, S_SETTINGS_O_GET),
     _r("POST", "/api/opensearch-dashboards/settings", False, OSD, S_SETTINGS_O_MANY,
        "set many: {changes: {...}}, e.g. defaultIndex"),
@@ -323,25 +384,32 @@ KIBANA_ROUTES: tuple[KibanaRoute, ...] = (
 
     # --- Share: short URLs.
     _r("GET", "/goto/{urlId}", False, K_ALL, S_GOTO_O,
-       "writes through GET: getUrl() updates the url object's accessCount/accessDate (" + S_SHORT_LOOKUP_O + ")"),
+       "writes through GET: getUrl() updates the url object's accessCount/accessDate (" + S_SHORT_LOOKUP_O
+       + "; in Kibana's legacy platform the same: " + S_SHORT_LOOKUP_L + ")"),
+    _r("GET", "/goto_LP/{urlId}", False, "kibana 7.x (the legacy goto once the share plugin took /goto; range not established)",
+       S_GOTO_LP, "writes through GET: the legacy shortUrlLookup.getUrl() bumps accessCount/accessDate"),
     _r("GET", "/api/short_url/{urlId}", False, K710_OSD, S_SHORT_GET_O,
        "writes through GET: same getUrl() as /goto"),
-    _r("POST", "/api/shorten_url", False, K_ALL, S_SHORTEN_O, "creates a url saved object"),
+    _r("POST", "/api/shorten_url", False, K_ALL, _both(S_SHORTEN_L, S_SHORTEN_O), "creates a url saved object"),
 
     # --- Dev Tools console.
-    _r("POST", "/api/console/proxy", False, K_ALL, S_CONSOLE_O,
+    _r("POST", "/api/console/proxy", False, K_ALL, _both(S_CONSOLE_PROXY_L, S_CONSOLE_O),
        CONSOLE_PROXY_NOTE + " judged by the request it carries (?method=...&path=...), allowed only when that "
        "request is itself allowed"),
-    _r("GET", "/api/console/api_server", True, K710_OSD, S_CONSOLE_O, "autocomplete spec"),
+    _r("GET", "/api/console/api_server", True, K_ALL, _both(S_CONSOLE_L, S_CONSOLE_O),
+       "autocomplete spec (legacy: ?sense_version=&apis=)"),
+    _r("POST", "/api/console/api_server", True, K6_7, S_CONSOLE_L,
+       "the legacy route takes GET and POST alike: returns the autocomplete spec; reads only"),
 
     # --- TSVB, Timelion (Kibana) / Timeline (OSD).
-    _r("POST", "/api/metrics/vis/data", True, K_ALL, S_TSVB_O, "TSVB panel data; reads only"),
+    _r("POST", "/api/metrics/vis/data", True, K_ALL, _both(S_TSVB_L, S_TSVB_O), "TSVB panel data; reads only"),
     _r("POST", "/api/metrics/vis/data-raw", True, "osd 2.x", S_TSVB_RAW_O, "TSVB raw data; reads only"),
-    _r("GET", "/api/metrics/fields", True, K710_OSD, S_TSVB_FIELDS_O),
+    _r("GET", "/api/metrics/fields", True, K_ALL, _both(S_TSVB_FIELDS_L, S_TSVB_FIELDS_O)),
     _r("POST", "/api/timelion/run", True, K6_710,
-       _K + "026b9ed46230f0264eac4ed8e5833d09ee3a7101 src/plugins/vis_type_timelion/server/routes/run.ts",
-       "runs a Timelion expression (.es() searches, or fetches Graphite/World Bank); reads only"),
-    _r("GET", "/api/timelion/functions", True, K6_710,
+       _both(S_TIMELION_L, _K + "026b9ed46230f0264eac4ed8e5833d09ee3a7101 src/plugins/vis_type_timelion/server/routes/run.ts"),
+       "runs a Timelion expression (.es() searches, or fetches Graphite/World Bank); reads only. The legacy "
+       "route also answers GET (?expression=&from=&to=&interval=&timezone=)"),
+    _r("GET", "/api/timelion/functions", True, K6_710,  # legacy functions.js in the listing, not read
        _K + "761a7bc6d369cbb264f48525168a71c0f264adc2 src/plugins/vis_type_timelion/server/routes/functions.ts"),
     _r("POST", "/api/timeline/run", True, OSD, S_TIMELINE_O,
        "runs a Timeline expression (.opensearch() searches); reads only"),
@@ -351,9 +419,19 @@ KIBANA_ROUTES: tuple[KibanaRoute, ...] = (
     # --- Home: sample data.
     _r("GET", "/api/sample_data", True, K_ALL, _O + "383feccb7c26411287ebd706bbada5edbe36f689 src/plugins/home/server/services/sample_data/routes/list.ts"),
     _r("POST", "/api/sample_data/{id}", False, K_ALL,
-       _O + "81f25e0b6a28ea87adc776a11c72e77a13cf6c77 src/plugins/home/server/services/sample_data/routes/install.ts", "installs indices and objects"),
+       _both(S_SAMPLE_L + "install.js",
+             _O + "81f25e0b6a28ea87adc776a11c72e77a13cf6c77 src/plugins/home/server/services/sample_data/routes/install.ts"),
+       "deletes and recreates the sample indices, bulk-loads them, overwrites the saved objects"),
     _r("DELETE", "/api/sample_data/{id}", False, K_ALL,
-       _O + "383feccb7c26411287ebd706bbada5edbe36f689 src/plugins/home/server/services/sample_data/routes/uninstall.ts"),
+       _both(S_SAMPLE_L + "uninstall.js",
+             _O + "383feccb7c26411287ebd706bbada5edbe36f689 src/plugins/home/server/services/sample_data/routes/uninstall.ts")),
+
+    # --- The legacy interpreter (Kibana 6.8-7.x): runs server-side expression functions.
+    _r("POST", "/api/interpreter/fns", False, K6_7, S_INTERPRETER_L,
+       "runs any server-side expression function named in its body ({functions: [{functionName, args, "
+       "context}]}), Canvas's essql/esdocs among them in the default distribution; not judged per function: "
+       "refused. The OSS apps' visualizations run their functions in the browser (not verified for every "
+       "vis type); 6.x's socket.io transport (/socket.io, interpreter/server/routes/socket.js) is not listed"),
 
     # --- Security plugin (Open Distro security for Kibana 7.x, security-dashboards-plugin for OSD).
     _r("GET", "/api/v1/auth/authinfo", True, SEC, S_SEC_ROUTES),

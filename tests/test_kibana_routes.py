@@ -214,6 +214,46 @@ ALLOWED = [
     ("GET", D + "/api/reporting/reportDefinitions", "fromIndex=0&maxItems=1000", OSD_H, b""),
     ("GET", D + "/api/notifications/get_configs",
      "from_index=0&max_items=1000&config_type=slack&sort_field=name&sort_order=asc", OSD_H, b""),
+] + [
+    # Kibana 6.8/7.x legacy platform, as its route files take them (elastic/kibana commits in kibana_routes.py):
+    # saved objects (src/legacy/server/saved_objects/routes/find.ts: snake_case query, type repeatable)
+    ("GET", K + "/api/saved_objects/_find", "type=index-pattern&fields=title&per_page=10000", KBN68_H, b""),
+    ("GET", K + "/api/saved_objects/index-pattern/ff959d40", "", KBN68_H, b""),
+    ("POST", K + "/api/saved_objects/_export", "", KBN_H,
+     _j({"objects": [{"type": "dashboard", "id": "722b74f0"}], "includeReferencesDeep": True})),
+    # management (find.js: camelCase query; relationships.js: ?size=)
+    ("GET", K + "/api/kibana/management/saved_objects/_find",
+     "perPage=50&page=1&fields=id&fields=title&type=dashboard&type=visualization&sortField=type", KBN68_H, b""),
+    ("GET", K + "/api/kibana/management/saved_objects/relationships/dashboard/722b74f0", "size=10000", KBN68_H, b""),
+    ("GET", K + "/api/kibana/dashboards/export", "dashboard=722b74f0", KBN68_H, b""),
+    ("GET", K + "/api/kibana/settings", "", KBN68_H, b""),
+    ("GET", K + "/api/status", "", KBN68_H, b""),
+    ("GET", K + "/api/index_patterns/_fields_for_wildcard", "pattern=logs-*&meta_fields=%5B%22_source%22%5D",
+     KBN68_H, b""),
+    # the legacy kibana plugin's searches (scroll_search/index.js, search/count/register_count.js)
+    ("POST", K + "/api/kibana/legacy_scroll_start", "", KBN68_H,
+     _j({"index": ".kibana", "size": 100, "body": {"query": {"match_all": {}}}})),
+    ("POST", K + "/api/kibana/legacy_scroll_continue", "", KBN68_H, _j({"scrollId": "DXF1ZXJ5QW5k"})),
+    ("POST", K + "/api/kibana/logs-*/_count", "", KBN68_H, b""),
+    # Dev Tools (console/index.js: api_server takes GET and POST; proxy_route.js: ?method=&path=)
+    ("GET", K + "/api/console/api_server", "sense_version=%40%40SENSE_VERSION&apis=es_6_0", KBN68_H, b""),
+    ("POST", K + "/api/console/api_server", "sense_version=%40%40SENSE_VERSION&apis=es_6_0", KBN68_H, b""),
+    ("POST", K + "/api/console/proxy", "path=_cat%2Findices&method=GET", KBN68_H, b""),
+    # TSVB (metrics/server/routes/vis.js, fields.js), Timelion's GET form (timelion/server/routes/run.js)
+    ("POST", K + "/api/metrics/vis/data", "", KBN68_H,
+     _j({"timerange": {"min": "2019-05-01T00:00:00Z", "max": "2019-05-01T00:15:00Z", "timezone": "UTC"},
+         "panels": [{"id": "61ca57f0", "index_pattern": "logs-*", "series": []}], "filters": [], "query": []})),
+    ("GET", K + "/api/metrics/fields", "index=logs-*", KBN68_H, b""),
+    ("GET", K + "/api/timelion/run", "expression=.es(*)&from=now-15m&to=now&interval=auto&timezone=UTC",
+     KBN68_H, b""),
+    # usage counters of the 7.x ui_metric versions and the legacy telemetry stats
+    ("POST", K + "/api/ui_metric/kibana-home/welcomeScreenMount", "", KBN_H, b""),
+    ("POST", K + "/api/telemetry/report", "", KBN_H,
+     _j({"report": {"uiStatsMetrics": {"kibana-home:click": {"key": "kibana-home:click", "type": "click",
+                                                           "appName": "kibana-home", "eventName": "click"}}}})),
+    ("POST", K + "/api/ui_metric/report", "", KBN_H, _j({"report": {"reportVersion": 1, "uiStatsMetrics": {}}})),
+    ("POST", K + "/api/telemetry/v2/clusters/_stats", "", KBN_H,
+     _j({"unencrypted": False, "timeRange": {"min": "2019-05-01T00:00:00Z", "max": "2019-05-02T00:00:00Z"}})),
 ]
 
 REFUSED = [
@@ -277,6 +317,25 @@ REFUSED = [
     ("POST", D + "/api/notifications/create_config", "", OSD_H, _j({"config": {"name": "c", "config_type": "slack"}})),
     ("POST", D + "/api/notifications/test_message/c1", "", OSD_H, b""),
     ("GET", D + "/api/notifications/test_message/c1", "feature=alerting", OSD_H, b""),
+] + [
+    # Kibana 6.8/7.x legacy platform writes (kibana_routes.py's legacy sources)
+    ("POST", K + "/api/saved_objects/index-pattern", "", KBN68_H,
+     _j({"attributes": {"title": "logs-*", "timeFieldName": "@timestamp"}})),
+    ("POST", K + "/api/saved_objects/config/7.4.2", "overwrite=true", KBN68_H, _j({"attributes": {}})),
+    ("PUT", K + "/api/saved_objects/visualization/1", "", KBN68_H, _j({"attributes": {"title": "x"}})),
+    ("DELETE", K + "/api/saved_objects/dashboard/722b74f0", "", KBN68_H, b""),
+    ("POST", K + "/api/saved_objects/_import", "overwrite=true", KBN_H, b"--x\r\n"),
+    ("POST", K + "/api/kibana/dashboards/import", "force=true", KBN68_H, _j({"objects": [], "version": "6.8.0"})),
+    ("POST", K + "/api/kibana/settings/defaultIndex", "", KBN68_H, _j({"value": "ff959d40"})),
+    ("DELETE", K + "/api/kibana/settings/dateFormat:tz", "", KBN68_H, b""),
+    ("POST", K + "/api/kibana/settings/_count", "", KBN68_H, _j({"value": 1})),   # settings/{key} beats {id}/_count
+    ("POST", K + "/api/shorten_url", "", KBN68_H, _j({"url": "/app/kibana#/discover?_g=()"})),
+    ("GET", K + "/goto_LP/3f1b1e2c", "", set(), b""),
+    ("POST", K + "/api/sample_data/flights", "", KBN68_H, b""),
+    ("DELETE", K + "/api/sample_data/flights", "", KBN68_H, b""),
+    ("POST", K + "/api/console/proxy", "path=logs%2F_doc%2F1&method=PUT", KBN68_H, _j({"a": 1})),
+    ("POST", K + "/api/interpreter/fns", "", KBN_H,
+     _j({"functions": [{"id": 1, "functionName": "essql", "args": {"query": "SELECT 1"}, "context": None}]})),
 ]
 
 def _denial(method, path, query, headers, body):
