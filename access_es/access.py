@@ -83,6 +83,15 @@ API_CALLER_READS = frozenset({
     "cluster.pendingTasks", "cluster.allocationExplain", "nodes.info", "nodes.stats", "nodes.usage",
     "snapshot.get", "snapshot.getRepository", "snapshot.status", "ingest.getPipeline", "tasks.get", "tasks.list",
 })
+# ... of which these send a body (a query); the others send none, so a `body` is not theirs.
+API_CALLER_BODIES = frozenset({
+    "search", "count", "msearch", "mget", "explain", "fieldCaps", "termvectors", "mtermvectors",
+    "indices.validateQuery", "indices.analyze",
+})
+# Keys of `data` the legacy client does not send as parameters (src/lib/client_action.js exec()):
+# `method` replaces the method's own HTTP verb (`indices.get` + method DELETE is `DELETE /{index}`),
+# `headers` adds headers; with `refresh` (a parameter that acts), refused whatever the method.
+_API_CALLER_REFUSED_KEYS = frozenset({"method", "headers", "refresh"})
 # What the console proxy's `path` may contain: Kibana 7.10 builds its URL with WHATWG URL parsing
 # (which reads '\' as '/', cuts at '#' and resolves '.', '..', '%2e'), Dashboards 2.x appends it raw;
 # anything outside plain path characters could be sent differently from what is judged here.
@@ -141,7 +150,8 @@ def products_for(banner) -> tuple[str, ...] | None:
     major = int(number.split(".", 1)[0])
     distribution = version.get("distribution")
     if distribution == "opensearch":
-        return ("os 1.x",) if major == 1 else ("os 2.x",) if major >= 2 else None
+        # 3.x serves 2.x's API (less what it removed); any other major is not one we know
+        return ("os 1.x",) if major == 1 else ("os 2.x",) if major in (2, 3) else None
     if distribution is not None:
         return None
     elastic_default = version.get("build_flavor") == "default"
@@ -177,7 +187,9 @@ def _es_denial(method: str, segments: list[str], pairs, body: bytes, content_typ
         return None  # answered by the server's router (the allowed methods); no endpoint runs
     verdict, matches = ES_ROUTES.decide("GET" if method == "HEAD" else method, segments, products)
     if method in _SAFE_METHODS:
-        if verdict is False:
+        # A GET that acts in any product is refused whatever the upstream is: a product's table may
+        # simply lack a plugin that its domain runs (the notifications test message on OpenSearch 1.x).
+        if verdict is False or (products and ES_ROUTES.decide("GET", segments)[0] is False):
             return f"readonly accounts may not {method} {where} (it acts on the cluster)"
         return None
     if method not in _UNSAFE_METHODS or not verdict:
@@ -311,8 +323,12 @@ def _api_caller_denial(body: bytes, content_type: str | None, products: tuple[st
     if not isinstance(endpoint, str):
         return "readonly accounts may use index management's apiCaller only with a named client method"
     if endpoint in API_CALLER_READS and (data is None or isinstance(data, dict)):
-        if isinstance(data, dict) and "refresh" in data:
-            return f"readonly accounts may not call {endpoint} with a refresh parameter (it acts on the cluster)"
+        refused = sorted(_API_CALLER_REFUSED_KEYS & set(data or {}))
+        if "body" in (data or {}) and endpoint not in API_CALLER_BODIES:
+            refused.append("body")
+        if refused:
+            return (f"readonly accounts may not call {endpoint} through index management with "
+                    f"{', '.join(refused)} (the client would send another request than {endpoint})")
         return None
     if endpoint != "transport.request":
         return f"readonly accounts may not call {endpoint!r} through index management (it is not a read)"

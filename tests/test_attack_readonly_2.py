@@ -34,7 +34,8 @@ def api_caller(doc, products=None):
                   products=products)
 
 
-# ---- FINDING (critical): apiCaller's "read" client methods take a `method` parameter --------------
+# ---- FOUND (critical), now held: apiCaller's "read" client methods take a `method` parameter -------
+# (fixed: `method`, `headers` and `refresh` in data are refused, and a `body` on a method that sends none)
 #
 # index-management-dashboards-plugin server/services/CommonService.ts passes `data` unchanged to
 # `callAsCurrentUser(endpoint, data)`, i.e. to the legacy elasticsearch-js client (OpenSearch
@@ -45,16 +46,6 @@ def api_caller(doc, products=None):
 # `{"index": "logs", "method": "DELETE"}` sends `DELETE /logs`; `cluster.getSettings` with
 # `{"method": "PUT", "body": {...}}` sends `PUT /_cluster/settings`. The rule only checks the method
 # name and a `refresh` key.
-
-API_CALLER_METHOD_OVERRIDE = (
-    "FINDING (critical): POST /_dashboards/api/ism/apiCaller with a 'read' client method and data.method "
-    "(e.g. {'endpoint': 'indices.get', 'data': {'index': 'logs', 'method': 'DELETE'}}) is allowed, but the "
-    "legacy elasticsearch-js client_action.js exec() takes params.method as the HTTP method (and params.body "
-    "as the body), so Dashboards sends DELETE /logs (PUT /_cluster/settings, DELETE /{index}/_doc/{id}, "
-    "DELETE /_snapshot/{repo}/{snap}, ...) as the proxy's identity. Should: refuse. Fix: in "
-    "_api_caller_denial refuse a `method` key in data (any case is irrelevant: JS keys are exact, but "
-    "refuse it outright), and a `body` on methods whose request has none (cat.*, indices.get*, cluster.*, "
-    "snapshot.*, ...); better, allow only the parameter names each listed method really takes")
 
 METHOD_OVERRIDES = [
     ({"endpoint": "indices.get", "data": {"index": "logs", "method": "DELETE"}}, "DELETE /logs"),
@@ -82,13 +73,11 @@ METHOD_OVERRIDES = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=API_CALLER_METHOD_OVERRIDE)
 @pytest.mark.parametrize("doc,sends", METHOD_OVERRIDES, ids=[s for _, s in METHOD_OVERRIDES])
 def test_api_caller_read_method_with_a_method_parameter(doc, sends):
     assert api_caller(doc), sends
 
 
-@pytest.mark.xfail(strict=True, reason=API_CALLER_METHOD_OVERRIDE)
 def test_api_caller_method_parameter_on_the_wire(proxy, standin):
     doc = {"endpoint": "indices.get", "data": {"index": "logs", "method": "DELETE"}}
     answer = bob_raw(proxy, "POST", API_CALLER, "osd-xsrf: true\r\nContent-Type: application/json\r\n",
@@ -156,14 +145,8 @@ def test_products_for_banners(banner, products):
     assert products_for(banner) == products
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): products_for judges any banner with distribution 'opensearch' and a major >= 2 as "
-    "OpenSearch 2.x, so one that reports the compatibility version ('7.10.2') next to its distribution is "
-    "judged as 2.x only, whatever it runs: on OpenSearch 1.x, POST /newidx/_search/point_in_time (a 2.x read) "
-    "is POST /{index}/{type}/{id} and auto-creates the index. Whether a real build emits that pair is not "
-    "verified here (OpenSearch's compatibility mode is documented to drop 'distribution'); the code should "
-    "not depend on it. Should: a distribution 'opensearch' with a major other than 1, 2 or 3 is not known "
-    "for certain (None, or the union of the OpenSearch tables)"))
+# FOUND (low), now held: an 'opensearch' distribution with a major other than 1, 2 or 3 (say the
+# compatibility number 7.10.2) is not a product we know for certain.
 def test_products_for_opensearch_with_a_compatibility_number():
     products = products_for({"version": {"distribution": "opensearch", "number": "7.10.2"}})
     assert products is None or "os 1.x" in products
@@ -285,15 +268,9 @@ def test_acting_gets_refused_under_every_product(path):
         assert denial("GET", path, products=products), (path, products)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): GET /_plugins/_notifications/feature/test/{config_id} sends a test message to a configured "
-    "channel (Slack, Chime, webhook, SNS, e-mail). It is tagged 'os 2.x' only, but the notifications plugin "
-    "ships from OpenSearch 1.2 with exactly this GET (POST came in 2.3). On a domain whose banner says "
-    "OpenSearch 1.x the strict verdict refuses, product_could_allow sees that the os 1.x table does not know "
-    "the GET (unknown GETs are allowed), the proxy learns 'os 1.x' and lets it through: a partner can spam "
-    "the organisation's channels. Should: refuse. Fix: tag the notifications endpoints 'os 1.x, os 2.x' in "
-    "tools/es_plugin_endpoints.py (and, generally, never let a product that does not know a GET override "
-    "another product that lists it as acting: an acting GET should be refused whatever the product)"))
+# FOUND (low), now held: the notifications test message (a GET that sends a message, on OpenSearch
+# 1.2+) was allowed once the proxy learned 'os 1.x', whose table lacks the plugin; a GET that acts in
+# any product is now refused whatever the product.
 def test_notifications_test_message_on_opensearch_1x():
     # (pure level only: the stand-in's banner names no product we know, and the proxy fixture keeps
     # what it learned for an hour, so the wire cannot be pointed at an OpenSearch 1.x banner here)
