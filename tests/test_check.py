@@ -22,8 +22,8 @@ def test_a_good_configuration_passes(standin, moto_server, overflow_bucket, acco
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
     assert "[ok  ] credentials: signing as arn:aws:" in out
-    assert "[ok  ] upstream: signed GET / answered: 123456789012:access-es-demo (opensearch-standin 7.10.2); " \
-        "readonly requests judged as every product" in out
+    assert "[ok  ] upstream: signed GET / answered: 123456789012:access-es-demo (elasticsearch 7.10.2); " \
+        "readonly requests judged as es 7.10, os 1.x, os 2.x" in out
     assert "[ok  ] overflow bucket: s3://" in out and "[ok  ] accounts:" in out and "2 account(s), 1 admin(s)" in out
     assert "all checks passed" in out
     assert standin.last().verified

@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 
-from ..access import products_for
 from ..errors import ProxyError
 
 log = logging.getLogger("access_es.upstream")
@@ -20,6 +19,8 @@ log = logging.getLogger("access_es.upstream")
 KNOWN_FOR_S = 3600.0
 # After a failed attempt, strict verdicts for a minute rather than one more upstream request per refusal.
 RETRY_AFTER_S = 60.0
+# Says in the domain's logs why access-es asks for its banner (no client sent this request).
+USER_AGENT = "access-es (learning the domain's product for the readonly rule)"
 
 
 class UpstreamProduct:
@@ -43,12 +44,15 @@ class UpstreamProduct:
         """Ask the upstream (one signed `GET /`) unless we asked recently; then what we know."""
         if self._fixed:
             return self._fixed
+        from ..access import products_for
+
         with self._lock:  # one question per process, however many threads are waiting for it
             if self._clock() < self._until:
                 return self._products
             products, why = None, None
             try:
-                answer = upstream.send("GET", "/", "", [("Accept", "application/json")], b"", repeatable=True)
+                answer = upstream.send("GET", "/", "", [("Accept", "application/json"), ("User-Agent", USER_AGENT)],
+                                       b"", repeatable=True)
                 if answer.status == 200 and answer.body is not None:  # a banner is small: read already
                     products = products_for(json.loads(answer.body))
                     why = None if products else "the banner names no version we know"

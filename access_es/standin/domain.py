@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import unquote, unquote_to_bytes
 
+from ..proxy.product import USER_AGENT as PRODUCT_CHECK_AGENT
 from .sigv4_verify import Credentials, SignatureError, verify
 
 DEMO_PAGE = Path(__file__).with_name("dashboards.html")
@@ -124,6 +125,7 @@ class StandIn:
         self.strict_query = strict_query
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.seen: list[Seen] = []
+        self.product_checks = 0  # the proxy's own `GET /` for the readonly rule (not in `seen`)
         self.routes: dict[str, Handler] = {}
         # keys whose session token AWS considers expired (their signatures verify, and are refused)
         self.expired_keys: set[str] = set()
@@ -165,6 +167,7 @@ class StandIn:
     def clear(self) -> None:
         with self._lock:
             self.seen.clear()
+            self.product_checks = 0
         self.routes.clear()
         self.expired_keys.clear()
 
@@ -183,7 +186,11 @@ class StandIn:
             self._record(req, False, e.message)
             # AWS's answer: status, JSON {"message": ...} and the error type in a header.
             return Reply.json({"message": e.message}, e.status, [("x-amzn-ErrorType", e.error_type)])
-        self._record(req, True, None)
+        if req.method == "GET" and req.target == "/" and req.header("User-Agent") == PRODUCT_CHECK_AGENT:
+            # the proxy asking which product we are, on its own account: kept apart from what clients sent
+            self.product_checks += 1
+        else:
+            self._record(req, True, None)
         for prefix in sorted(self.routes, key=len, reverse=True):
             if req.path.startswith(prefix):
                 return self.routes[prefix](req)
@@ -381,8 +388,10 @@ def elasticsearch(stand: StandIn, req: Request) -> Reply:
         if method in ("GET", "HEAD"):
             return Reply.json({
                 "name": "standin", "cluster_name": "123456789012:access-es-demo",
-                "version": {"number": "7.10.2", "distribution": "opensearch-standin"},
-                "tagline": "The OpenSearch Project: https://opensearch.org/",
+                # as an Amazon OpenSearch Service domain running Elasticsearch 7.10 answers (the OSS build)
+                "version": {"number": "7.10.2", "build_flavor": "oss", "build_type": "tar",
+                            "lucene_version": "8.7.0"},
+                "tagline": "You Know, for Search",
             })
         return _error(405, "method_not_allowed", f"{method} / is not allowed")
     if seg == ["_cat", "indices"]:
