@@ -150,6 +150,13 @@ def test_an_upstream_that_cannot_say_is_judged_strictly_and_asked_again_a_minute
     assert upstream.asked == 2
 
 
+def test_the_stand_in_knows_the_banner_request_for_what_it_is():
+    from access_es.proxy.product import USER_AGENT
+    from access_es.standin.domain import PRODUCT_CHECK_AGENT
+
+    assert USER_AGENT.startswith(PRODUCT_CHECK_AGENT)
+
+
 def test_serverless_is_opensearch_2_without_asking():
     product = UpstreamProduct("aoss")
     assert product.known() == ("os 2.x",) and product.learn(None) == ("os 2.x",)

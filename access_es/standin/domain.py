@@ -32,10 +32,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import unquote, unquote_to_bytes
 
-from ..proxy.product import USER_AGENT as PRODUCT_CHECK_AGENT
 from .sigv4_verify import Credentials, SignatureError, verify
 
 DEMO_PAGE = Path(__file__).with_name("dashboards.html")
+# How access-es's own `GET /` (learning the domain's product, access_es/proxy/product.py) introduces
+# itself; the stand-in counts those apart from what clients sent (it imports nothing of the proxy's).
+PRODUCT_CHECK_AGENT = "access-es ("
 
 
 @dataclass
@@ -186,7 +188,7 @@ class StandIn:
             self._record(req, False, e.message)
             # AWS's answer: status, JSON {"message": ...} and the error type in a header.
             return Reply.json({"message": e.message}, e.status, [("x-amzn-ErrorType", e.error_type)])
-        if req.method == "GET" and req.target == "/" and req.header("User-Agent") == PRODUCT_CHECK_AGENT:
+        if req.method == "GET" and req.target == "/" and (req.header("User-Agent") or "").startswith(PRODUCT_CHECK_AGENT):
             # the proxy asking which product we are, on its own account: kept apart from what clients sent
             self.product_checks += 1
         else:
