@@ -20,13 +20,14 @@ import secrets
 import threading
 import time
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from .accounts import Account
 from .accounts.passwords import verify_password
 from .errors import BadRequest, Unauthorized, page_wanted
+from .record import current as current_record
 from .stores import SessionRecord, Stores
 from .throttle import Throttle
 
@@ -134,7 +135,7 @@ def load_user(user_id: str) -> User | None:
 def _ended(key: str | None, why: str) -> None:
     if key:
         stores().sessions.delete(key)
-    g.session_ended = why
+    current_record().session_ended = why
     return None
 
 
@@ -148,7 +149,7 @@ def start_session(account: Account) -> None:
     session[SESSION_ID] = session_id
     login_user(user_for(account))
     session.permanent = True
-    g.account = account
+    current_record().account = account
 
 
 def end_session() -> None:
@@ -272,8 +273,9 @@ def _cached(cache: "BasicCache", name: str, password: str) -> Account | None:
 def current_account() -> Account | None:
     """The authenticated account for this request, or None. Basic credentials, when sent, decide
     alone (a wrong password is never rescued by a session cookie)."""
-    if "account" in g:
-        return g.account
+    record = current_record()
+    if record.auth is not None:
+        return record.account
     account = None
     creds = basic_credentials()
     if creds is not None:
@@ -281,11 +283,11 @@ def current_account() -> Account | None:
         if account is None:
             raise Unauthorized("wrong name or password", headers=challenge(),
                                log_reason=f"Basic auth failed for {creds[0]!r} from {client_address()}")
-        g.auth_method = "basic"
+        record.auth = "basic"
     elif current_user.is_authenticated:
         account = current_user.account
-        g.auth_method = "session"
-    g.account = account
+        record.auth = "session"
+    record.account = account
     return account
 
 

@@ -121,7 +121,9 @@ def wsgi_error(environ: dict, start_response, e: ProxyError, status: int, error_
 
     from werkzeug.datastructures import EnvironHeaders
 
-    environ["access_es.reason"] = e.reason
+    from .record import record_of
+
+    record_of(environ).reason = e.log_reason
     title = {413: "Request too large", 502: "Bad gateway"}.get(status, "Error")
     if page_wanted(EnvironHeaders(environ)):
         hint = f"<p>{escape(e.hint)}</p>" if e.hint else ""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, jsonify, redirect, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from .auth import challenge, wants_page
 from .errors import ProxyError, Unauthorized
 from .proxy.request import raw_path_of
+from .record import current as current_record
 
 log = logging.getLogger("access_es.errors")
 
@@ -27,7 +28,7 @@ def template_dir() -> str:
 
 def _error_response(status: int, error_type: str, title: str, reason: str, hint: str | None,
                     headers: dict[str, str], log_reason: str | None = None):
-    g.reason = log_reason or reason
+    current_record().reason = log_reason or reason
     if wants_page():
         body = render_template("error.html", status=status, title=title, reason=reason, hint=hint)
         response = app_response(body, status)
@@ -59,7 +60,7 @@ def init_app(app: Flask) -> None:
                 # A person in a browser: the login page, then back here.
                 from .pages import login_url
 
-                g.reason = e.log_reason
+                current_record().reason = e.log_reason
                 env = request.environ
                 next_path = request.script_root + raw_path_of(
                     env.get("REQUEST_URI") or env.get("RAW_URI"), env.get("PATH_INFO", "/"),

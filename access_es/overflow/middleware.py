@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 
 from ..errors import ProxyError, wsgi_error
 from ..memory import release_free_memory
+from ..record import record_of
 from .envelope import LAMBDA_LIMIT, EnvelopeRule, fits, smallest_envelope
 from .store import OverflowFailed, OverflowStore
 
@@ -102,7 +103,8 @@ class OverflowMiddleware:
     # -- answering ---------------------------------------------------------------------------------
     def _overflow(self, environ, start_response, code, headers, held, rest):
         p = self.policy
-        info = environ.setdefault("access_es.overflow", {})
+        record = record_of(environ)
+        info = record.overflow = record.overflow or {}
         if p.store is None:
             info["refused"] = True
             return wsgi_error(environ, start_response, ProxyError(

@@ -2,7 +2,7 @@
 access.py. Everything not under /_access-es/ lands here, for every method."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, redirect, request
+from flask import Blueprint, Response, current_app, redirect, request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import PathConverter
@@ -10,6 +10,7 @@ from werkzeug.routing import PathConverter
 from ..access import cross_site_denial, readonly_denial, safe_to_repeat
 from ..auth import SESSION_COOKIE, current_account, wants_page
 from ..errors import Forbidden, Unauthorized
+from ..record import record_of
 from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
 from .response import client_headers, rewrite_location
 from .upstream import Upstream
@@ -60,7 +61,8 @@ def proxy(_: str):
         # Our own namespace, however it was spelled: never proxied, even for unknown routes.
         raise NotFound()
     query = canonical_query(environ.get("QUERY_STRING", ""))
-    g.upstream_path = path
+    record = record_of(environ)
+    record.upstream_path = path
 
     account = current_account()
     if account is None:
@@ -71,7 +73,7 @@ def proxy(_: str):
         # A browser landing on the root goes to Kibana/Dashboards, not to the cluster's JSON banner.
         return redirect(request.script_root + settings.home, 302)
 
-    if g.get("auth_method") == "session":
+    if record.auth == "session":
         reason = cross_site_denial(request.method, request.headers, request.host)
         if reason:
             raise Forbidden(reason)
@@ -82,15 +84,14 @@ def proxy(_: str):
                                  request.headers.get("Content-Type"))
         if reason:
             raise Forbidden(reason)
-    g.bytes_in = len(body)
+    record.bytes_in = len(body)
     answer = upstream().send(
         request.method, path, query, upstream_headers(request.headers.items(), SESSION_COOKIE), body,
         repeatable=safe_to_repeat(request.method, path),
     )
-    if answer.retried:
-        g.retried = answer.retried
-    g.upstream_status = answer.status
-    g.upstream_ms = answer.elapsed_ms
+    record.retried = answer.retried or None
+    record.upstream_status = answer.status
+    record.upstream_ms = answer.elapsed_ms
 
     headers = client_headers(answer.headers)
     if any(n.lower() == "location" for n, _ in headers):
