@@ -26,7 +26,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from .accounts import Account
 from .accounts.passwords import verify_password
-from .errors import BadRequest, Unauthorized, page_wanted
+from .errors import BadRequest, Unauthorized
 from .record import current as current_record
 from .stores import SessionRecord, Stores
 from .throttle import Throttle
@@ -281,7 +281,7 @@ def current_account() -> Account | None:
     if creds is not None:
         account = basic_account(*creds)
         if account is None:
-            raise Unauthorized("wrong name or password", headers=challenge(),
+            raise Unauthorized("wrong name or password",
                                log_reason=f"Basic auth failed for {creds[0]!r} from {client_address()}")
         record.auth = "basic"
     elif current_user.is_authenticated:
@@ -290,24 +290,3 @@ def current_account() -> Account | None:
     record.account = account
     return account
 
-
-def challenge() -> dict[str, str]:
-    """WWW-Authenticate for API clients only: a browser's XHR that got one would pop up the native
-    password dialog over Kibana."""
-    if is_browser_request():
-        return {}
-    return {"WWW-Authenticate": 'Basic realm="access-es", charset="UTF-8"'}
-
-
-def is_browser_request() -> bool:
-    """Requests made by a browser page (navigation or XHR) rather than by curl or an API client."""
-    h = request.headers
-    return bool(
-        h.get("Sec-Fetch-Mode") or h.get("kbn-xsrf") or h.get("osd-xsrf") or h.get("X-Requested-With")
-        or "text/html" in h.get("Accept", "")
-    )
-
-
-def wants_page() -> bool:
-    """This request is a top-level browser navigation (see errors.page_wanted)."""
-    return page_wanted(request.headers)

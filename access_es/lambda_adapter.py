@@ -81,7 +81,7 @@ class LambdaAdapter:
                     f"the request body ({size:,} bytes) is over Lambda's request limit "
                     f"({LAMBDA_REQUEST_LIMIT:,} bytes)",
                     hint="send smaller requests (split a _bulk), or use the proxy outside Lambda")
-                return wsgi_error(environ, start_response, error, error.status, error.error_type)
+                return wsgi_error(environ, start_response, error)
         return self.app(environ, start_response)
 
 

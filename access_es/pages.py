@@ -11,9 +11,8 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
 from .auth import check_credentials, client_address, end_session, start_session
-from .errors import BadRequest, Unauthorized
+from .errors import BadRequest, TooManyAttempts, Unauthorized
 from .record import current as current_record
-from .throttle import TooManyAttempts
 from .settings import is_local_path
 
 OWN_PREFIX = "/_access-es"

@@ -22,17 +22,11 @@ import math
 import time
 from typing import Callable
 
-from .errors import ProxyError
+from .errors import TooManyAttempts
 from .stores import CounterStore
 
 log = logging.getLogger("access_es.auth")
 ACCOUNT_WIDE_FACTOR = 10
-
-
-class TooManyAttempts(ProxyError):
-    status = 429
-    title = "Too many failed logins"
-    error_type = "too_many_attempts"
 
 
 def _digest(value: str) -> str:

@@ -8,7 +8,8 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import PathConverter
 
 from ..access import cross_site_denial, readonly_denial, safe_to_repeat
-from ..auth import SESSION_COOKIE, current_account, wants_page
+from ..auth import SESSION_COOKIE, current_account
+from ..browser import wants_page
 from ..errors import Forbidden, Unauthorized
 from ..record import record_of
 from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
@@ -69,7 +70,7 @@ def proxy(_: str):
         raise Unauthorized("log in first, or send Basic credentials")
 
     settings = current_app.extensions["access_es.settings"]
-    if request.method == "GET" and not segments and wants_page():
+    if request.method == "GET" and not segments and wants_page(request.headers):
         # A browser landing on the root goes to Kibana/Dashboards, not to the cluster's JSON banner.
         return redirect(request.script_root + settings.home, 302)
 
