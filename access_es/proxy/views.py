@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import PathConverter
 
 from ..access import cross_site_denial, readonly_denial, safe_to_repeat
-from ..auth import SESSION_COOKIE, current_account
+from ..auth import SESSION_COOKIE, who_is_asking
 from ..browser import wants_page
 from ..errors import Forbidden, Unauthorized
 from ..record import record_of
@@ -65,7 +65,7 @@ def proxy(_: str):
     record = record_of(environ)
     record.upstream_path = path
 
-    account = current_account()
+    account = who_is_asking()
     if account is None:
         raise Unauthorized("log in first, or send Basic credentials")
 
