@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timezone
 from typing import Callable
 
-from .record import ENVIRON_KEY, RequestRecord
+from .record import ENVIRON_KEY, RequestRecord, record_of
 
 log = logging.getLogger("access_es.request")
 
@@ -40,7 +40,7 @@ def init_app(app) -> None:
 
     @app.after_request
     def remember(response):
-        record = request.environ[ENVIRON_KEY]
+        record = record_of(request.environ)
         record.path = request.path
         if record.bytes_in is None:
             record.bytes_in = request.content_length or 0
