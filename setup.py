@@ -10,7 +10,7 @@ setup(
     python_requires=">=3.11",
     # Every package under access_es/ is found, not listed (a hand-written list once left out
     # access_es.stores and access_es.overflow, and `pip install .` could not start). The templates
-    # live at the top of the tree and are installed as access_es/templates; see access_es/web.py.
+    # live at the top of the tree and are installed as access_es/templates; see access_es/errors.py.
     packages=find_packages(include=["access_es", "access_es.*"]) + ["access_es.templates"],
     package_dir={"access_es.templates": "templates"},
     # access_es.standin (the demo's stand-in domain) serves its Dashboards-like page from beside it.

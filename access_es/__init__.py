@@ -21,7 +21,8 @@ def create_app(settings: Any = None, *, signer: Signer | None = None, stores: An
     `stores` may be swapped (tests); `test_config` overrides Flask config keys."""
     from flask import Flask
 
-    from . import auth, logs, pages, web
+    from . import auth, error_handlers, logs, pages
+    from .errors import template_dir
     from .proxy import views as proxy_views
     from .proxy.product import UpstreamProduct
     from .proxy.upstream import Upstream
@@ -34,7 +35,7 @@ def create_app(settings: Any = None, *, signer: Signer | None = None, stores: An
     from .stores import open_stores
 
     settings = settings or load_settings()
-    app = Flask(__name__, template_folder=web.template_dir(), static_folder=None)
+    app = Flask(__name__, template_folder=template_dir(), static_folder=None)
     app.extensions["access_es.settings"] = settings
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -66,7 +67,7 @@ def create_app(settings: Any = None, *, signer: Signer | None = None, stores: An
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trust_proxy, x_proto=settings.trust_proxy,
                                 x_host=0, x_port=0, x_prefix=0)
     logs.init_app(app)
-    web.init_app(app)
+    error_handlers.init_app(app)
     app.wsgi_app = logs.RequestLog(ReleaseAfterLargeAnswers(
         OverflowMiddleware(LambdaAdapter(app.wsgi_app), overflow_policy(settings))))
     app.register_blueprint(pages.bp)

@@ -1,10 +1,20 @@
-"""The proxy's own failures: a small set of named exceptions, mapped in one place (web.py) to a status
-and to the two faces of an error, JSON for API clients and a readable page for browsers.
+"""Every error access-es answers by itself, and the one renderer of their two faces.
+
+Each error is a named exception whose class holds its status, its type (the JSON `error.type`) and
+its title (the page's heading). render() turns one into an answer: JSON for API clients and XHRs, a
+readable page for a person's browser (browser.wants_page decides), and records its reason on the
+request's record for the log. The Flask app (error_handlers.py) and the WSGI layers that answer
+outside it (the server's early refusals, the Lambda adapter, the overflow rule) all use it.
 
 `reason` is what we show and log; `log_reason`, when given, is logged instead (it may name the
 account or address that the client must not be told about). Neither ever contains a secret.
 """
 from __future__ import annotations
+
+import functools
+import json
+from http import HTTPStatus
+from pathlib import Path
 
 
 def aws_error_code(e: Exception) -> str | None:
@@ -32,22 +42,24 @@ class ProxyError(Exception):
         self.log_reason = log_reason or reason
 
 
+# -- the request ------------------------------------------------------------------------------------
+
 class BadRequest(ProxyError):
     status = 400
     title = "Bad request"
     error_type = "bad_request"
 
 
-class RequestTooLarge(ProxyError):
-    status = 413
-    title = "Request too large"
-    error_type = "request_too_large"
-
-
 class RequestTimeout(ProxyError):
     status = 408
     title = "Request timeout"
     error_type = "request_timeout"
+
+
+class RequestTooLarge(ProxyError):
+    status = 413
+    title = "Request too large"
+    error_type = "request_too_large"
 
 
 class HeadersTooLarge(ProxyError):
@@ -62,10 +74,31 @@ class NotImplementedCoding(ProxyError):
     error_type = "not_implemented"
 
 
+class HTTPError(ProxyError):
+    """A routing or protocol error that Werkzeug raised (404, 405, 413 of our forms...), by its code."""
+
+    def __init__(self, status: int, title: str, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.title = title
+        self.error_type = title.lower().replace(" ", "_")
+
+
+def from_http_exception(e) -> HTTPError:
+    """Werkzeug's HTTPException as one of ours."""
+    status = e.code or 500
+    reason = {404: "no such page of access-es", 405: "method not allowed here"}.get(status, e.description or e.name)
+    return HTTPError(status, e.name, reason)
+
+
+# -- who is asking, and may they ----------------------------------------------------------------------
+
 class Unauthorized(ProxyError):
     status = 401
     title = "Login required"
     error_type = "unauthorized"
+    # Invites an API client to send Basic credentials; never a browser (browser.sent_by_browser).
+    challenge = 'Basic realm="access-es", charset="UTF-8"'
 
 
 class Forbidden(ProxyError):
@@ -73,6 +106,22 @@ class Forbidden(ProxyError):
     title = "Not allowed"
     error_type = "forbidden"
 
+
+class TooManyAttempts(ProxyError):
+    status = 429
+    title = "Too many failed logins"
+    error_type = "too_many_attempts"
+
+
+class StoreUnavailable(ProxyError):
+    """The accounts store cannot be read or written: fail closed (nobody gets in) and say why."""
+
+    status = 503
+    title = "Accounts store unavailable"
+    error_type = "accounts_store_unavailable"
+
+
+# -- the upstream and the answer ---------------------------------------------------------------------
 
 class UpstreamUnreachable(ProxyError):
     status = 502
@@ -94,6 +143,22 @@ class UpstreamTimeout(ProxyError):
     error_type = "upstream_timeout"
 
 
+class AnswerTooLarge(ProxyError):
+    """An answer larger than Lambda can return, and no overflow bucket to put it in."""
+
+    status = 502
+    title = "Answer too large"
+    error_type = "answer_too_large"
+
+
+class OverflowFailed(ProxyError):
+    status = 502
+    title = "Oversized answer could not be stored"
+    error_type = "overflow_failed"
+
+
+# -- access-es itself ----------------------------------------------------------------------------------
+
 class NotConfigured(ProxyError):
     """The proxy itself is set up wrongly (e.g. no AWS credentials); an operator must act."""
 
@@ -102,39 +167,68 @@ class NotConfigured(ProxyError):
     error_type = "proxy_misconfigured"
 
 
-def page_wanted(headers) -> bool:
-    """A top-level browser navigation: it should get a page (or a redirect to the login page), where
-    everything else (XHR, API clients) gets JSON. `headers`: any case-insensitive mapping."""
-    if headers.get("kbn-xsrf") or headers.get("osd-xsrf") or headers.get("X-Requested-With"):
-        return False
-    mode = headers.get("Sec-Fetch-Mode")
-    if mode and mode != "navigate":
-        return False
-    return "text/html" in headers.get("Accept", "")
+class InternalError(ProxyError):
+    """A failure nobody named: the trace goes to the log, never to the client."""
+
+    status = 500
+    title = "Internal error"
+    error_type = "internal_error"
 
 
-def wsgi_error(environ: dict, start_response, e: ProxyError, status: int, error_type: str):
-    """The two faces of an error for WSGI layers outside Flask (the overflow rule, the Lambda
-    adapter): JSON for API clients and XHRs, a short page for a person's browser."""
-    import json
-    from html import escape
+# -- the renderer ----------------------------------------------------------------------------------------
 
+OWN_HOME = "/_access-es/"  # the page linked from error pages, under the app's mount prefix
+
+
+def render(error: ProxyError, environ: dict) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The answer to `error` for the request of `environ`: (status, headers, body). Records the
+    error's log reason on the request's record."""
     from werkzeug.datastructures import EnvironHeaders
 
-    environ["access_es.reason"] = e.reason
-    title = {413: "Request too large", 502: "Bad gateway"}.get(status, "Error")
-    if page_wanted(EnvironHeaders(environ)):
-        hint = f"<p>{escape(e.hint)}</p>" if e.hint else ""
-        body = (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} {title}"
-                f"</title></head><body><h1>{status} · {title}</h1><p role=\"alert\">{escape(e.reason)}</p>"
-                f"{hint}</body></html>").encode()
+    from .browser import sent_by_browser, wants_page
+    from .record import record_of
+
+    record_of(environ).reason = error.log_reason
+    request_headers = EnvironHeaders(environ)
+    if wants_page(request_headers):
+        home = environ.get("SCRIPT_NAME", "").rstrip("/") + OWN_HOME
+        body = _pages().get_template("error.html").render(
+            status=error.status, title=error.title, reason=error.reason, hint=error.hint, home=home).encode()
         content_type = "text/html; charset=utf-8"
     else:
-        error = {"type": error_type, "reason": e.reason}
-        if e.hint:
-            error["hint"] = e.hint
-        body = json.dumps({"error": error, "status": status}).encode()
+        payload: dict = {"type": error.error_type, "reason": error.reason}
+        if error.hint:
+            payload["hint"] = error.hint
+        body = json.dumps({"error": payload, "status": error.status}).encode()
         content_type = "application/json"
-    start_response(f"{status} {title}", [("Content-Type", content_type), ("Content-Length", str(len(body))),
-                                         ("Cache-Control", "no-store")])
-    return [body]
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", "no-store")]
+    challenge = getattr(error, "challenge", None)
+    if challenge and not sent_by_browser(request_headers):
+        headers.append(("WWW-Authenticate", challenge))
+    headers += error.headers.items()
+    return error.status, headers, body
+
+
+def wsgi_error(environ: dict, start_response, error: ProxyError) -> list[bytes]:
+    """Answer `error` as a WSGI app would, for the layers that answer outside Flask."""
+    status, headers, body = render(error, environ)
+    start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+def template_dir() -> str:
+    """Templates sit at the top of the source tree (and of the Zappa bundle); an installed package
+    carries them as access_es/templates (setup.py maps the folder there)."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "templates", package / "templates"):
+        if (candidate / "login.html").is_file():
+            return str(candidate)
+    raise RuntimeError(f"access-es templates not found next to {package}")
+
+
+@functools.cache
+def _pages():
+    """The error page's templates, rendered the same inside Flask and outside it."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(loader=FileSystemLoader(template_dir()), autoescape=select_autoescape(["html"]))

@@ -32,6 +32,7 @@ import traceback
 from typing import Callable
 
 from .errors import RequestTooLarge, wsgi_error
+from .record import record_of
 
 log = logging.getLogger("access_es.lambda")
 
@@ -70,8 +71,9 @@ class LambdaAdapter:
         if isinstance(event, dict):
             size = restore_request_body(environ, event)
             request_id = (event.get("requestContext") or {}).get("requestId")
-            if request_id:
-                environ["access_es.request_id"] = request_id
+            record = record_of(environ)
+            if request_id and not record.request_id:  # an X-Amzn-Trace-Id, when sent, names it first
+                record.request_id = request_id
             if size > LAMBDA_REQUEST_LIMIT:
                 # Lambda normally refuses such an event before we run; if one gets here, say so
                 # rather than pass on a request that the answer's trip back may not survive.
@@ -79,7 +81,7 @@ class LambdaAdapter:
                     f"the request body ({size:,} bytes) is over Lambda's request limit "
                     f"({LAMBDA_REQUEST_LIMIT:,} bytes)",
                     hint="send smaller requests (split a _bulk), or use the proxy outside Lambda")
-                return wsgi_error(environ, start_response, error, error.status, error.error_type)
+                return wsgi_error(environ, start_response, error)
         return self.app(environ, start_response)
 
 

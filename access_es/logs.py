@@ -1,7 +1,9 @@
-"""One JSON line per request, written in one place, when the answer has been sent: the outermost
-WSGI layer (RequestLog) writes it, so it sees the final status (an overflow 303, say), the bytes
-really sent, and how long it all took. The Flask app contributes what only it knows (account,
-upstream status and time, the reason for a failure) through the WSGI environ.
+"""The door of every request and its one log line.
+
+RequestLog is the outermost WSGI layer: it makes the request's record (record.py), lets every layer
+inside fill it in, counts the bytes of the answer as they are sent, and, when the answer is
+finished, writes one JSON line from the record: so the line has the final status (an overflow 303,
+say), the bytes really sent, and how long it all took.
 
 Safe to share: no password, cookie, Authorization header, query string (queries can carry data)
 or presigned URL.
@@ -15,12 +17,9 @@ import time
 from datetime import datetime, timezone
 from typing import Callable
 
-from flask import Flask, g, request
-
-from .wsgi_body import CountedBody
+from .record import ENVIRON_KEY, RequestRecord, record_of
 
 log = logging.getLogger("access_es.request")
-RECORD = "access_es.log"
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -34,65 +33,72 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
 
 
-def app_record() -> dict:
-    """What the Flask app knows about this request."""
-    account = g.get("account")
-    record = {
-        "request_id": request.headers.get("X-Amzn-Trace-Id") or request.environ.get("access_es.request_id"),
-        "account": account.name if account is not None else None,
-        "auth": g.get("auth_method"),
-        "path": g.get("upstream_path") or request.path,
-        "upstream_status": g.get("upstream_status"),
-        "upstream_ms": round(g.upstream_ms, 1) if g.get("upstream_ms") is not None else None,
-        "bytes_in": g.get("bytes_in", request.content_length or 0),
-        "reason": g.get("reason"),
-        "retried": g.get("retried"),
-    }
-    return {k: v for k, v in record.items() if v is not None}
+def init_app(app) -> None:
+    """What only the Flask app knows: the request path as Flask decodes it, and the declared
+    length of a body the proxy did not read itself."""
+    from flask import request
 
-
-def init_app(app: Flask) -> None:
     @app.after_request
     def remember(response):
-        request.environ[RECORD] = app_record()
+        record = record_of(request.environ)
+        record.path = request.path
+        if record.bytes_in is None:
+            record.bytes_in = request.content_length or 0
         return response
 
 
+class CountedBody:
+    """A WSGI answer body that counts the bytes sent and reports the count once the server closes
+    it (the request log and the memory release both need that moment and that number)."""
+
+    def __init__(self, body, done: Callable[[int], None]):
+        self.body = body
+        self.done = done
+        self.sent = 0
+
+    def __iter__(self):
+        for chunk in self.body:
+            self.sent += len(chunk)
+            yield chunk
+
+    def close(self):
+        try:
+            close = getattr(self.body, "close", None)
+            if close:
+                close()
+        finally:
+            self.done(self.sent)
+
+
 class RequestLog:
-    """WSGI middleware, outermost: writes the request's line when its answer is finished."""
+    """WSGI middleware, outermost: makes the request's record, and writes its line when the answer
+    is finished."""
 
     def __init__(self, app: Callable):
         self.app = app
 
     def __call__(self, environ: dict, start_response: Callable):
-        started = time.monotonic()
-        state: dict = {}
+        record = environ[ENVIRON_KEY] = RequestRecord(
+            method=environ.get("REQUEST_METHOD"), path=environ.get("PATH_INFO"),
+            request_id=environ.get("HTTP_X_AMZN_TRACE_ID") or None, started=time.monotonic())
 
         def observe(status, headers, exc_info=None):
-            state["status"] = int(status.split(" ", 1)[0])
+            record.status = int(status.split(" ", 1)[0])
             return start_response(status, headers, exc_info)
 
         try:
             body = self.app(environ, observe)
         except BaseException:
-            state.setdefault("status", 500)
-            write_line(environ, state, 0, started)
+            write_line(record, 0)
             raise
-        return CountedBody(body, lambda sent: write_line(environ, state, sent, started))
+        return CountedBody(body, lambda sent: write_line(record, sent))
 
 
-def write_line(environ: dict, state: dict, sent: int, started: float) -> None:
-    record = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-              "method": environ.get("REQUEST_METHOD")}
-    record.update(environ.get(RECORD) or {"path": environ.get("PATH_INFO")})
-    status = state.get("status", 500)
-    record["status"] = status
-    record["ms"] = round((time.monotonic() - started) * 1000, 1)
-    record["bytes_out"] = sent
-    overflow = environ.get("access_es.overflow")
-    if overflow:
-        record["overflow"] = overflow
-    if environ.get("access_es.reason"):
-        record["reason"] = environ["access_es.reason"]
-    level = logging.WARNING if status >= 400 and "reason" in record else logging.INFO
-    log.log(level, json.dumps(record, ensure_ascii=False))
+def write_line(record: RequestRecord, sent: int) -> None:
+    if record.status is None:
+        record.status = 500  # the app failed before it started an answer
+    record.bytes_out = sent
+    line = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), **record.log_fields(),
+            "ms": round((time.monotonic() - record.started) * 1000, 1)}
+    level = logging.WARNING if record.status >= 400 and record.reason else logging.INFO
+    log.log(level, json.dumps(line, ensure_ascii=False))

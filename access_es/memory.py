@@ -11,7 +11,7 @@ import ctypes
 import ctypes.util
 import functools
 
-from .wsgi_body import CountedBody
+from .logs import CountedBody
 
 
 @functools.lru_cache(maxsize=1)

@@ -4,15 +4,15 @@ from __future__ import annotations
 import io
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
 from .auth import check_credentials, client_address, end_session, start_session
-from .errors import BadRequest, Unauthorized
-from .throttle import TooManyAttempts
+from .errors import BadRequest, TooManyAttempts, Unauthorized
+from .record import current as current_record
 from .settings import is_local_path
 
 OWN_PREFIX = "/_access-es"
@@ -111,7 +111,7 @@ def login():
 
     def form(status: int = 200, error: str | None = None, reason: str | None = None, headers=None):
         if reason:
-            g.reason = reason
+            current_record().reason = reason
         page = render_template("login.html", next=next_path, username=name, csrf_token=generate_csrf(),
                                error=error)
         return page, status, headers or {}

@@ -115,7 +115,7 @@ def test_the_package_holds_the_app_and_nothing_else_of_the_checkout(package):
     names = zipfile.ZipFile(package.zip).namelist()
     roots = {n.split("/", 1)[0] for n in names}
     installed = {p.name for p in package.site_packages.iterdir()}
-    # From the checkout itself only the templates remain (web.template_dir looks there first; the
+    # From the checkout itself only the templates remain (errors.template_dir looks there first; the
     # installed package carries them too): no build/, egg-info, Makefile, README, tests, bench,
     # settings files, accounts files, .git or .venv.
     assert roots - installed - ZAPPA_FILES == {"templates"}, sorted(roots - installed - ZAPPA_FILES)

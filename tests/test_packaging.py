@@ -27,7 +27,7 @@ def test_the_wheel_carries_the_templates_and_works_when_installed(tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)], check=True, capture_output=True)
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import access_es.web as w; "
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import access_es.errors as w; "
             "print(w.__file__); print(w.template_dir())")
     out = subprocess.run([sys.executable, "-c", code, str(target)], check=True, capture_output=True, text=True,
                          cwd=tmp_path).stdout.split()

@@ -168,11 +168,11 @@ def test_unexpected_errors_are_500_without_a_trace(app, client):
 
 
 def test_basic_credentials_are_verified_once_then_cached(client, pool, monkeypatch):
-    import access_es.auth as auth
+    import access_es.accounts.passwords as passwords
 
     calls = []
-    real = auth.verify_password
-    monkeypatch.setattr(auth, "verify_password", lambda h, p: calls.append(1) or real(h, p))
+    real = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda h, p: calls.append(1) or real(h, p))
     headers = {"Authorization": "Basic " + __import__("base64").b64encode(b"alice:alice-password-1").decode()}
     pool.add("GET", "/x")
     for _ in range(10):

@@ -19,10 +19,11 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..errors import ProxyError, wsgi_error
+from ..errors import AnswerTooLarge, OverflowFailed, ProxyError, wsgi_error
 from ..memory import release_free_memory
+from ..record import record_of
 from .envelope import LAMBDA_LIMIT, EnvelopeRule, fits, smallest_envelope
-from .store import OverflowFailed, OverflowStore
+from .store import OverflowStore
 
 log = logging.getLogger("access_es.overflow")
 
@@ -102,15 +103,16 @@ class OverflowMiddleware:
     # -- answering ---------------------------------------------------------------------------------
     def _overflow(self, environ, start_response, code, headers, held, rest):
         p = self.policy
-        info = environ.setdefault("access_es.overflow", {})
+        record = record_of(environ)
+        info = record.overflow = record.overflow or {}
         if p.store is None:
             info["refused"] = True
-            return wsgi_error(environ, start_response, ProxyError(
+            return wsgi_error(environ, start_response, AnswerTooLarge(
                 f"the answer ({code}) is larger than Lambda can return (6,291,556 bytes of response "
                 "envelope) and no overflow bucket is configured",
                 hint="set ACCESS_ES_OVERFLOW_BUCKET to a private S3 bucket (see `access-es bucket setup`), "
                 "or ask for less (smaller size, fewer fields, filter_path)",
-            ), 502, "answer_too_large")
+            ))
         content_type = _header(headers, "Content-Type")
         content_encoding = _header(headers, "Content-Encoding")
         try:
@@ -123,7 +125,7 @@ class OverflowMiddleware:
                                    f"{type(e).__name__}: {str(e)[:200]}")
             log.error(json.dumps({"event": "overflow_failed", "reason": e.reason}))
             info["failed"] = e.reason
-            return wsgi_error(environ, start_response, e, e.status, e.error_type)
+            return wsgi_error(environ, start_response, e)
         info.update(key=stored.key, size=stored.size)
         body = json.dumps({"overflow": {"size": stored.size, "expires_in": p.store.expires},
                            "location": "see the Location header"}).encode()

@@ -12,18 +12,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from ..errors import ProxyError, describe_aws_error
+from ..errors import OverflowFailed, ProxyError, describe_aws_error
 
 PART_SIZE = 8 * 1024 * 1024   # S3's minimum part is 5 MiB; 8 MiB keeps part counts low for 1 GiB
 CONCURRENCY = 1               # parts in flight: memory stays about (CONCURRENCY + 1) x PART_SIZE
 S3_TIMEOUT = 30               # seconds to connect/read before S3 is declared unreachable or slow
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,10})$")
-
-
-class OverflowFailed(ProxyError):
-    status = 502
-    title = "Oversized answer could not be stored"
-    error_type = "overflow_failed"
 
 
 @dataclass(frozen=True)

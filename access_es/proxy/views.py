@@ -2,14 +2,16 @@
 access.py. Everything not under /_access-es/ lands here, for every method."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, redirect, request
+from flask import Blueprint, Response, current_app, redirect, request
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import PathConverter
 
 from ..access import cross_site_denial, product_could_allow, readonly_denial, safe_to_repeat
-from ..auth import SESSION_COOKIE, current_account, wants_page
+from ..auth import SESSION_COOKIE, who_is_asking
+from ..browser import wants_page
 from ..errors import Forbidden, Unauthorized
+from ..record import record_of
 from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
 from .response import client_headers, rewrite_location
 from .upstream import Upstream
@@ -74,18 +76,19 @@ def proxy(_: str):
         # Our own namespace, however it was spelled: never proxied, even for unknown routes.
         raise NotFound()
     query = canonical_query(environ.get("QUERY_STRING", ""))
-    g.upstream_path = path
+    record = record_of(environ)
+    record.upstream_path = path
 
-    account = current_account()
+    account = who_is_asking()
     if account is None:
         raise Unauthorized("log in first, or send Basic credentials")
 
     settings = current_app.extensions["access_es.settings"]
-    if request.method == "GET" and not segments and wants_page():
+    if request.method == "GET" and not segments and wants_page(request.headers):
         # A browser landing on the root goes to Kibana/Dashboards, not to the cluster's JSON banner.
         return redirect(request.script_root + settings.home, 302)
 
-    if g.get("auth_method") == "session":
+    if record.auth == "session":
         reason = cross_site_denial(request.method, request.headers, request.host)
         if reason:
             raise Forbidden(reason)
@@ -95,15 +98,14 @@ def proxy(_: str):
         reason = _readonly_reason(path, query, body)
         if reason:
             raise Forbidden(reason)
-    g.bytes_in = len(body)
+    record.bytes_in = len(body)
     answer = upstream().send(
         request.method, path, query, upstream_headers(request.headers.items(), SESSION_COOKIE), body,
         repeatable=safe_to_repeat(request.method, path),
     )
-    if answer.retried:
-        g.retried = answer.retried
-    g.upstream_status = answer.status
-    g.upstream_ms = answer.elapsed_ms
+    record.retried = answer.retried or None
+    record.upstream_status = answer.status
+    record.upstream_ms = answer.elapsed_ms
 
     headers = client_headers(answer.headers)
     if any(n.lower() == "location" for n, _ in headers):

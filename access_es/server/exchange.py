@@ -17,7 +17,7 @@ from typing import Callable
 
 import h11
 
-from ..errors import BadRequest, ProxyError, RequestTimeout, RequestTooLarge, wsgi_error
+from ..errors import BadRequest, InternalError, RequestTimeout, RequestTooLarge, wsgi_error
 from .environ import body_length
 from .limits import BODY_MIN_RATE, DISCARD_LIMIT, IO_TIMEOUT, MAX_REQUEST_BODY
 
@@ -195,8 +195,7 @@ def _write(sock: socket.socket, conn: h11.Connection, state: dict, body: BodyRea
 
 
 def _internal_error(environ: dict, start_response):
-    return wsgi_error(environ, start_response, ProxyError("access-es failed unexpectedly; see its log"), 500,
-                      "internal_error")
+    return wsgi_error(environ, start_response, InternalError("access-es failed unexpectedly; see its log"))
 
 
 def _head(conn: h11.Connection, state: dict, body: BodyReader) -> bytes:

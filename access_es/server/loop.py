@@ -306,8 +306,7 @@ class EventLoop:
         def start(status, headers, exc_info=None):
             answer["status"], answer["headers"] = status, headers
 
-        body = RequestLog(lambda env, start_response: wsgi_error(env, start_response, error, error.status,
-                                                                   error.error_type))(environ, start)
+        body = RequestLog(lambda env, start_response: wsgi_error(env, start_response, error))(environ, start)
         data = b"".join(body)
         body.close()  # writes the log line
         head = [f"HTTP/1.1 {answer['status']}"] + [f"{n}: {v}" for n, v in answer["headers"]]

@@ -14,17 +14,9 @@ from dataclasses import dataclass
 from typing import Iterator, Protocol
 
 from ..accounts import Account
-from ..errors import ProxyError
+from ..errors import StoreUnavailable  # noqa: F401  (the stores raise it; importers find it here)
 
 DYNAMODB_SCHEME = "dynamodb://"
-
-
-class StoreUnavailable(ProxyError):
-    """The accounts store cannot be read or written: fail closed (nobody gets in) and say why."""
-
-    status = 503
-    title = "Accounts store unavailable"
-    error_type = "accounts_store_unavailable"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Three counters per attempt, each in fixed windows of ACCESS_ES_THROTTLE_MINUTES:
 - one account, any addresses: ten times ACCESS_ES_THROTTLE_ACCOUNT (guessing spread over many
   addresses; locking an owner out this way takes many addresses and attempts).
 Failures are counted atomically in the store. Within a process, attempts for one account name are
-checked, verified and counted one at a time (auth.py holds a lock per name), so parallel guesses
+checked, verified and counted one at a time (credentials.py holds a lock per name), so parallel guesses
 cannot slip past a limit there, and a burst of good logins is never mistaken for an attack; across
 Lambda containers, each of which serves one request at a time, at most one extra guess per
 container can race. A successful login clears its pair counter. Counters live in the store (shared by every Lambda container with DynamoDB). Unknown account names
@@ -22,17 +22,11 @@ import math
 import time
 from typing import Callable
 
-from .errors import ProxyError
-from .stores import CounterStore
+from ..errors import TooManyAttempts
+from ..stores import CounterStore
 
 log = logging.getLogger("access_es.auth")
 ACCOUNT_WIDE_FACTOR = 10
-
-
-class TooManyAttempts(ProxyError):
-    status = 429
-    title = "Too many failed logins"
-    error_type = "too_many_attempts"
 
 
 def _digest(value: str) -> str:

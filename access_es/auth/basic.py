@@ -1,0 +1,111 @@
+"""The Basic way in: an API client sends its name and password with every request
+(`Authorization: Basic`). Verified once (credentials.py), then remembered for BASIC_CACHE_SECONDS so
+a client does not pay an Argon2 hash per request. Credentials sent decide alone: a wrong password
+is a 401 even with a valid session cookie beside it.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+
+from flask import current_app, request
+
+from ..accounts import Account
+from ..errors import BadRequest, Unauthorized
+from .credentials import account_stamp, check_credentials, client_address, name_lock, stores
+
+NAME = "basic"
+BASIC_CACHE_SECONDS = 60
+BASIC_CACHE_SIZE = 4096
+
+
+class BasicCache:
+    """Recently verified Basic credentials, so API clients do not pay an Argon2 hash per request.
+
+    Keyed by an HMAC of name and password under a random per-process key: an entry reveals neither.
+    An entry holds the account's stamp, so a password change or removal invalidates it at once.
+    """
+
+    def __init__(self) -> None:
+        self._key = secrets.token_bytes(32)
+        self._entries: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def _id(self, name: str, password: str) -> str:
+        return hmac.new(self._key, f"{name}\x00{password}".encode("utf-8", "surrogateescape"),
+                        hashlib.sha256).hexdigest()
+
+    def lookup(self, name: str, password: str) -> str | None:
+        entry = self._entries.get(self._id(name, password))
+        return entry[1] if entry and entry[0] > time.monotonic() else None
+
+    def remember(self, name: str, password: str, stamp: str) -> None:
+        with self._lock:
+            if len(self._entries) >= BASIC_CACHE_SIZE:
+                now = time.monotonic()
+                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+                if len(self._entries) >= BASIC_CACHE_SIZE:
+                    self._entries.clear()
+            self._entries[self._id(name, password)] = (time.monotonic() + BASIC_CACHE_SECONDS, stamp)
+
+
+def init_app(app) -> None:
+    app.extensions["access_es.basic_cache"] = BasicCache()
+
+
+def account_of_request() -> Account | None:
+    """The account whose Basic credentials this request carries; None when it carries none.
+    Raises Unauthorized when they are wrong, BadRequest when they are malformed."""
+    creds = basic_credentials()
+    if creds is None:
+        return None
+    account = basic_account(*creds)
+    if account is None:
+        raise Unauthorized("wrong name or password",
+                           log_reason=f"Basic auth failed for {creds[0]!r} from {client_address()}")
+    return account
+
+
+def basic_credentials() -> tuple[str, str] | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise BadRequest("malformed Basic Authorization header: expected base64 of name:password") from None
+    name, sep, password = decoded.partition(":")
+    if not sep:
+        raise BadRequest("malformed Basic Authorization header: expected base64 of name:password")
+    return name, password
+
+
+def basic_account(name: str, password: str) -> Account | None:
+    cache: BasicCache = current_app.extensions["access_es.basic_cache"]
+    account = _cached(cache, name, password)
+    if account is not None:
+        return account
+    with name_lock(name):
+        # a concurrent request with the same credentials may have verified them meanwhile
+        account = _cached(cache, name, password)
+        if account is not None:
+            return account
+        account = check_credentials(name, password)
+        if account is not None:
+            cache.remember(name, password, account_stamp(account))
+        return account
+
+
+def _cached(cache: BasicCache, name: str, password: str) -> Account | None:
+    stamp = cache.lookup(name, password)
+    if stamp is not None:
+        account = stores().accounts.get(name)
+        if account is not None and hmac.compare_digest(account_stamp(account), stamp):
+            return account
+    return None

@@ -1,0 +1,132 @@
+"""The session way in: a person logs in once with the form (pages.py) and their browser then sends
+a cookie.
+
+Sessions are server-side records (access_es/stores): the signed cookie (Flask's session, via
+flask-login) carries the account name, the account's stamp (credentials.account_stamp) and a random
+session id whose hash keys the record. So:
+- logging out deletes the record: a copy of the cookie taken before is worthless;
+- a password change or a removed account ends every session of it (the stamp no longer matches);
+- a session ends ACCESS_ES_SESSION_HOURS after login, or after ACCESS_ES_IDLE_MINUTES unused;
+- every login makes a new session id (no fixation).
+The cookie never holds a password. Why a cookie no longer counts goes on the request's record.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+from flask import Flask, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+
+from ..accounts import Account
+from ..record import current as current_record
+from ..stores import SessionRecord
+from .credentials import account_stamp, settings, stores
+
+NAME = "session"
+SESSION_COOKIE = "access_es_session"
+SESSION_ID = "_sid"
+
+
+class User(UserMixin):
+    """flask-login's view of an Account."""
+
+    def __init__(self, account: Account, stamp: str):
+        self.account = account
+        self.stamp = stamp
+
+    def get_id(self) -> str:
+        return f"{self.account.name}:{self.stamp}"
+
+
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked Secure whenever this request came over HTTPS (directly, or as
+    a trusted proxy's X-Forwarded-Proto says; see ACCESS_ES_TRUST_PROXY)."""
+
+    _serializer = None
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request.is_secure or super().get_cookie_secure(app)
+
+    def get_signing_serializer(self, app: Flask):
+        # Built once: Flask builds a new one (key derivation included) for every request, cookie or
+        # not, which was a tenth of the proxy's own CPU per request. The key is fixed at start-up.
+        if self._serializer is None:
+            self._serializer = super().get_signing_serializer(app)
+        return self._serializer
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookie()
+    manager = LoginManager()
+    manager.session_protection = None  # addresses and user agents change behind API Gateway; the record decides
+    manager.init_app(app)
+    manager.user_loader(load_user)
+
+
+def account_of_request() -> Account | None:
+    """The account of this request's session cookie, if its session still stands."""
+    return current_user.account if current_user.is_authenticated else None
+
+
+def _session_key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def load_user(user_id: str) -> User | None:
+    """The user of this request's session cookie, if its server-side record still stands."""
+    name, _, stamp = user_id.rpartition(":")
+    session_id = session.get(SESSION_ID)
+    if not name or not isinstance(session_id, str):
+        return None
+    key = _session_key(session_id)
+    record = stores().sessions.get(key)
+    now = time.time()
+    s = settings()
+    if record is None or record.account != name:
+        return _ended(None, "session unknown or ended")
+    if now - record.created > s.session_hours * 3600:
+        return _ended(key, "session reached its maximum lifetime")
+    if now - record.last_seen > s.idle_minutes * 60:
+        return _ended(key, "session idle for too long")
+    account = stores().accounts.get(name)
+    if account is None:
+        return _ended(key, "account removed")
+    user = User(account, account_stamp(account))
+    if not hmac.compare_digest(user.stamp, stamp):
+        return _ended(key, "password changed since login")
+    # Record activity, but write at most once a minute (or a tenth of the idle time).
+    if now - record.last_seen > min(60, s.idle_minutes * 6):
+        stores().sessions.touch(key, now)
+    return user
+
+
+def _ended(key: str | None, why: str) -> None:
+    if key:
+        stores().sessions.delete(key)
+    current_record().session_ended = why
+    return None
+
+
+def start_session(account: Account) -> None:
+    """Log in: a new session id and record, a fresh cookie (nothing planted before survives)."""
+    session.clear()
+    session_id = secrets.token_urlsafe(32)
+    now = time.time()
+    stores().sessions.create(_session_key(session_id), SessionRecord(account.name, now, now),
+                             expires=now + settings().session_hours * 3600)
+    session[SESSION_ID] = session_id
+    login_user(User(account, account_stamp(account)))
+    session.permanent = True
+    current_record().account = account
+
+
+def end_session() -> None:
+    session_id = session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        stores().sessions.delete(_session_key(session_id))
+    logout_user()
+    session.clear()
