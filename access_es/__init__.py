@@ -50,9 +50,9 @@ def create_app(settings: Any = None, *, signer: Any = None, stores: Any = None,
 
     app.extensions["access_es.upstream"] = Upstream(
         settings.endpoint, settings.endpoint_host, signer or AWS4Signer(settings.region, settings.service),
-        settings.upstream_timeout,
+        settings.upstream_timeout, ca_bundle=settings.ca_bundle, proxy=settings.upstream_proxy,
     )
-    auth.init_app(app, stores if stores is not None else open_stores(settings.users))
+    auth.init_app(app, stores if stores is not None else open_stores(settings.users, settings.aws_region))
     if settings.trust_proxy:
         # Client address and scheme from X-Forwarded-For/-Proto, as many hops as configured; the
         # host is never taken from a header (the upstream is fixed, and redirects use our host).

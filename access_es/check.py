@@ -53,7 +53,8 @@ def check_upstream(settings) -> Result:
     from .signing import AWS4Signer
 
     upstream = Upstream(settings.endpoint, settings.endpoint_host, AWS4Signer(settings.region, settings.service),
-                        min(settings.upstream_timeout, 15))
+                        min(settings.upstream_timeout, 15), ca_bundle=settings.ca_bundle,
+                        proxy=settings.upstream_proxy)
     try:
         answer = upstream.send("GET", "/", "", [("Accept", "application/json")], b"")
     except Exception as e:
@@ -115,7 +116,7 @@ def check_accounts(settings) -> Result:
     from .stores import open_stores
 
     try:
-        accounts = list(open_stores(settings.users).accounts.all())
+        accounts = list(open_stores(settings.users, settings.aws_region).accounts.all())
     except Exception as e:
         return Result("FAIL", "accounts", getattr(e, "reason", None) or describe_aws_error(e),
                       "create the store with `access-es users init`; the role needs access to the table")
