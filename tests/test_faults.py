@@ -219,6 +219,7 @@ def test_s3_failing_mid_multipart_aborts_the_upload(standin, accounts_file, moto
         server.shutdown()
 
 
+@pytest.mark.slow  # waits out S3 timeouts
 def test_slow_s3_is_a_502(standin, tmp_path, monkeypatch):
     import access_es.overflow.store as store
 
