@@ -140,6 +140,24 @@ def reader(proxy) -> requests.Session:
     return s
 
 
+def still_open(sock) -> bool:
+    """The server has neither closed `sock` nor said anything on it (checked without waiting): a test
+    that must show an answer did not wait for a connection to go away checks it after the answer."""
+    import socket
+
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.settimeout(timeout)
+    return False
+
+
 class Browser:
     """A requests.Session that logs in through the form, like a person would."""
 
