@@ -2,7 +2,8 @@
 
 This is the one module that reads the environment: the ACCESS_ES_* settings, and the standard
 variables our own code acts on (AWS_REGION for the S3 and DynamoDB clients, the CA bundle and
-outbound proxy of the upstream connection, the Lambda runtime's). Variables boto3 reads by itself
+outbound proxy of the upstream connection, the Lambda runtime's AWS_LAMBDA_FUNCTION_NAME and
+AWS_EXECUTION_ENV). Variables boto3 reads by itself
 (credentials, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_*) are left to it. Each default is written once,
 here.
 
