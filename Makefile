@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser bench-tools test demo bench clean
+.PHONY: install browser bench-tools test test-fast demo bench clean
 
 # The environment: a virtualenv with access-es (editable) and its test tools.
 $(STAMP): setup.py
@@ -32,6 +32,11 @@ browser:
 
 test: install browser
 	$(PY) -m pytest -q
+
+# The edit-run loop: the pure rules and the in-process tests (no test that starts a process or
+# waits out a timeout: tests/conftest.py marks those `slow`), in under a minute.
+test-fast: install
+	$(PY) -m pytest -q -m "not slow"
 
 demo: install
 	$(VENV)/bin/access-es demo

@@ -55,10 +55,10 @@ def create_app(settings: Any = None, *, signer: Signer | None = None, stores: An
 
     app.extensions["access_es.upstream"] = Upstream(
         settings.endpoint, settings.endpoint_host, signer or signer_for(settings),
-        settings.upstream_timeout,
+        settings.upstream_timeout, ca_bundle=settings.ca_bundle, proxy=settings.upstream_proxy,
     )
     app.extensions["access_es.upstream_product"] = UpstreamProduct(settings.service)
-    auth.init_app(app, stores if stores is not None else open_stores(settings.users))
+    auth.init_app(app, stores if stores is not None else open_stores(settings.users, settings.aws_region))
     if settings.trust_proxy:
         # Client address and scheme from X-Forwarded-For/-Proto, as many hops as configured; the
         # host is never taken from a header (the upstream is fixed, and redirects use our host).

@@ -53,7 +53,8 @@ def check_upstream(settings) -> Result:
     from .signing import signer_for
 
     upstream = Upstream(settings.endpoint, settings.endpoint_host, signer_for(settings),
-                        min(settings.upstream_timeout, 15))
+                        min(settings.upstream_timeout, 15), ca_bundle=settings.ca_bundle,
+                        proxy=settings.upstream_proxy)
     try:
         answer = upstream.send("GET", "/", "", [("Accept", "application/json")], b"")
     except Exception as e:
@@ -119,7 +120,7 @@ def check_accounts(settings) -> Result:
     from .stores import open_stores
 
     try:
-        accounts = list(open_stores(settings.users).accounts.all())
+        accounts = list(open_stores(settings.users, settings.aws_region).accounts.all())
     except Exception as e:
         return Result("FAIL", "accounts", getattr(e, "reason", None) or describe_aws_error(e),
                       "create the store with `access-es users init`; the role needs access to the table")

@@ -11,7 +11,7 @@ import sys
 
 from .accounts import Account, AccountError, check_name, check_password, check_role
 from .errors import ProxyError, aws_error_code
-from .settings import ConfigError, users_location
+from .settings import DEFAULT_OVERFLOW_PREFIX, ConfigError, aws_region, overflow_prefix, users_location
 
 
 def _default_processes() -> int:
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     setup.add_argument("--role-arn", required=True,
                        help="the proxy's IAM role (the Lambda role), the only one allowed to put and get objects")
     setup.add_argument("--prefix", default=None,
-                       help="key prefix (default ACCESS_ES_OVERFLOW_PREFIX or overflow/)")
+                       help=f"key prefix (default ACCESS_ES_OVERFLOW_PREFIX or {DEFAULT_OVERFLOW_PREFIX})")
 
     demo = sub.add_parser("demo", help="run everything locally: stand-in domain, local S3, the proxy")
     demo.add_argument("--port", type=int, default=9200, help="the proxy's port (default 9200)")
@@ -124,12 +124,12 @@ def users_command(args: argparse.Namespace) -> int:
     from .accounts.passwords import hash_password
     from .stores import init_store, open_stores
 
-    location = users_location()
+    location, region = users_location(), aws_region()
     cmd = args.users_command
     if cmd == "init":
-        print(init_store(location))
+        print(init_store(location, region))
         return 0
-    store = open_stores(location).accounts
+    store = open_stores(location, region).accounts
     if cmd == "list":
         accounts = list(store.all())
         if not accounts:
@@ -163,8 +163,6 @@ def users_command(args: argparse.Namespace) -> int:
 
 
 def bucket_command(args: argparse.Namespace) -> int:
-    import os
-
     import boto3
 
     from .overflow.bucket import check_origin, check_role_arn, setup_bucket
@@ -175,8 +173,8 @@ def bucket_command(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"access-es: {e}", file=sys.stderr)
         return 2
-    prefix = args.prefix if args.prefix is not None else os.environ.get("ACCESS_ES_OVERFLOW_PREFIX", "overflow/")
-    client = boto3.client("s3", region_name=os.environ.get("AWS_REGION") or None)
+    prefix = args.prefix if args.prefix is not None else overflow_prefix()
+    client = boto3.client("s3", region_name=aws_region())
     try:
         try:
             client.head_bucket(Bucket=args.bucket)

@@ -1,7 +1,16 @@
 """Configuration: read once from the environment, validated all at once, frozen.
 
+This is the one module that reads the environment: the ACCESS_ES_* settings, and the standard
+variables our own code acts on (AWS_REGION for the S3 and DynamoDB clients, the CA bundle and
+outbound proxy of the upstream connection, the Lambda runtime's AWS_LAMBDA_FUNCTION_NAME and
+AWS_EXECUTION_ENV). Variables boto3 reads by itself
+(credentials, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_*) are left to it. Each default is written once,
+here.
+
 Every problem is collected before anything is reported, so an operator fixes a deployment in one
 round instead of one error per restart (the shape oauth2-proxy's pkg/validation taught us).
+The `users` and `bucket` commands need only a piece of the configuration, not a whole proxy's:
+they call the readers below (users_location, overflow_prefix, aws_region) that load_settings uses.
 """
 from __future__ import annotations
 
@@ -15,6 +24,7 @@ from urllib.parse import urlsplit
 DEFAULT_USERS = "users.json"
 DEFAULT_UPSTREAM_TIMEOUT = 28.0  # API Gateway gives up at 29 s; answer before it does.
 DEFAULT_HOME = "/_dashboards/"
+DEFAULT_OVERFLOW_PREFIX = "overflow/"
 # name: (default, low, high, what it is)
 INTEGER_SETTINGS = {
     "ACCESS_ES_SESSION_HOURS": (12, 1, 24 * 30, "hours a login lasts, however active"),
@@ -54,16 +64,21 @@ class Settings:
     users: str             # where accounts live: a JSON file path or dynamodb://TABLE
     upstream_timeout: float
     home: str              # where a browser landing on "/" is sent
-    session_hours: int = 12
-    idle_minutes: int = 60
-    throttle_account: int = 5
-    throttle_address: int = 20
-    throttle_minutes: int = 15
-    trust_proxy: int = 0   # X-Forwarded-* hops to trust (API Gateway, a load balancer)
-    overflow_bucket: str | None = None   # S3 bucket for answers too large for Lambda
-    overflow_prefix: str = "overflow/"
-    overflow_expires: int = 60           # presigned URL lifetime, seconds
-    overflow_size: int | None = None     # a forced threshold in body bytes instead of the Lambda rule
+    session_hours: int
+    idle_minutes: int
+    throttle_account: int
+    throttle_address: int
+    throttle_minutes: int
+    trust_proxy: int       # X-Forwarded-* hops to trust (API Gateway, a load balancer)
+    overflow_bucket: str | None     # S3 bucket for answers too large for Lambda
+    overflow_prefix: str
+    overflow_expires: int           # presigned URL lifetime, seconds
+    overflow_size: int | None       # a forced threshold in body bytes instead of the Lambda rule
+    aws_region: str | None          # AWS_REGION for the S3 and DynamoDB clients (None: botocore's chain)
+    ca_bundle: str | None           # CA certificates for an https upstream (None: certifi's)
+    upstream_proxy: str | None      # outbound proxy URL for the upstream (None: connect directly)
+    on_lambda: bool                 # running in AWS Lambda (the envelope size rule applies)
+    lambda_runtime: str             # AWS_EXECUTION_ENV, e.g. AWS_Lambda_python3.11 ("" off Lambda)
 
     @property
     def endpoint_host(self) -> str:
@@ -113,6 +128,51 @@ def users_location(env: Mapping[str, str] | None = None) -> str:
     """Where accounts live; the `users` commands need only this, not a whole proxy configuration."""
     env = os.environ if env is None else env
     return env.get("ACCESS_ES_USERS", "").strip() or DEFAULT_USERS
+
+
+def overflow_prefix(env: Mapping[str, str] | None = None) -> str:
+    """The key prefix of overflow objects (`bucket setup` needs only this)."""
+    env = os.environ if env is None else env
+    return env.get("ACCESS_ES_OVERFLOW_PREFIX", DEFAULT_OVERFLOW_PREFIX)
+
+
+def aws_region(env: Mapping[str, str] | None = None) -> str | None:
+    """The region of the S3 and DynamoDB clients: AWS_REGION (what Lambda and our docs set), which
+    botocore does not read by itself; None leaves it to botocore's chain (AWS_DEFAULT_REGION, the
+    profile)."""
+    env = os.environ if env is None else env
+    return env.get("AWS_REGION", "").strip() or None
+
+
+def ca_bundle(env: Mapping[str, str]) -> str | None:
+    """REQUESTS_CA_BUNDLE, else AWS_CA_BUNDLE: the CA certificates an https upstream is verified
+    against (as requests and botocore honour them); None for certifi's public CAs."""
+    return env.get("REQUESTS_CA_BUNDLE") or env.get("AWS_CA_BUNDLE") or None
+
+
+def outbound_proxy(endpoint: str, env: Mapping[str, str]) -> str | None:
+    """The proxy for the endpoint's scheme (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, NO_PROXY
+    honoured), read as urllib.request.getproxies_environment reads os.environ (a lower-case
+    name wins) so that requests' and urllib's users find the behaviour they know."""
+    from urllib.request import proxy_bypass_environment
+
+    proxies: dict[str, str] = {}
+    for name, value in env.items():
+        if value and name.lower().endswith("_proxy"):
+            proxies[name.lower()[:-6]] = value
+    if "REQUEST_METHOD" in env:  # a CGI script: HTTP_PROXY may be a client's Proxy header
+        proxies.pop("http", None)
+    for name, value in env.items():
+        if name[-6:] == "_proxy":
+            if value:
+                proxies[name[:-6].lower()] = value
+            else:
+                proxies.pop(name[:-6].lower(), None)
+    parts = urlsplit(endpoint)
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or proxy_bypass_environment(parts.hostname or "", proxies):
+        return None
+    return proxy
 
 
 def is_local_path(value: str) -> bool:
@@ -232,7 +292,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if bucket and not _BUCKET.fullmatch(bucket):
         problems.append(f"ACCESS_ES_OVERFLOW_BUCKET={bucket!r} is not an S3 bucket name (3-63 lower-case "
                         "letters, digits, '.' and '-'; a name, not an ARN or URL)")
-    prefix = env.get("ACCESS_ES_OVERFLOW_PREFIX", "overflow/")
+    prefix = overflow_prefix(env)
     if prefix.startswith("/") or any(c < " " for c in prefix) or len(prefix) > 512:
         problems.append(f"ACCESS_ES_OVERFLOW_PREFIX={prefix!r} must be an S3 key prefix such as 'overflow/' "
                         "(no leading '/')")
@@ -267,4 +327,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         overflow_prefix=prefix,
         overflow_expires=integers["ACCESS_ES_OVERFLOW_EXPIRES"],
         overflow_size=overflow_size,
+        aws_region=aws_region(env),
+        ca_bundle=ca_bundle(env),
+        upstream_proxy=outbound_proxy(endpoint, env),
+        on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+        lambda_runtime=env.get("AWS_EXECUTION_ENV", ""),
     )

@@ -7,9 +7,16 @@
   test bed shared with the benches);
 - `accounts`: a users file with an admin (alice) and a readonly account (bob);
 - `app` / `client`: the Flask app in-process, for fast view tests.
+
+A test that starts a process (`access-es serve`, moto_server, pip, a Lambda package, Chromium),
+itself, through a helper of its module or through a fixture, is marked `slow`; `make test-fast`
+runs the others (`-m "not slow"`): the pure rules and the in-process tests.
 """
 from __future__ import annotations
 
+import functools
+import inspect
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -26,6 +33,57 @@ from testbed.proxy import (  # noqa: F401  (the test bed, shared with bench/; te
     ACCESS_KEY, APP_SECRET, OVERFLOW_BUCKET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN, VENV_BIN, RunningProxy,
     aws_env, free_port, start_proxy, stop_proxy,
 )
+
+
+# What starting a process looks like in a test's source (the test bed's helpers included).
+PROCESS_STARTERS = ("start_proxy(", "subprocess.", "Popen(", "pty.fork(", "webdriver.")
+
+
+@functools.lru_cache(maxsize=None)
+def _source(func) -> str:
+    try:
+        return inspect.getsource(func)
+    except (OSError, TypeError):
+        return ""
+
+
+def _starts_a_process(item) -> bool:
+    """The test, a function of the tests or the test bed it names, or a fixture it uses (also through
+    request.getfixturevalue("name")) starts a process."""
+    fixtures = item.session._fixturemanager
+
+    def fixture_closure(name: str) -> list:
+        """The functions of fixture `name` and of every fixture it needs."""
+        funcs, todo, seen = [], [name], set()
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                for d in fixtures.getfixturedefs(name, item) or ():
+                    funcs.append(d.func)
+                    todo.extend(d.argnames)
+        return funcs
+
+    def starts(func, depth: int = 2) -> bool:
+        source = _source(func)
+        if any(starter in source for starter in PROCESS_STARTERS):
+            return True
+        if depth == 0:
+            return False
+        named = [func.__globals__.get(n) for n in func.__code__.co_names] if hasattr(func, "__code__") else []
+        if "getfixturevalue(" in source:
+            named += [f for name in re.findall(r"[\"'](\w+)[\"']", source) for f in fixture_closure(name)]
+        return any(inspect.isfunction(f) and f.__module__.startswith(("tests.", "testbed."))
+                   and starts(f, depth - 1) for f in named)
+
+    used = [d.func for defs in item._fixtureinfo.name2fixturedefs.values() for d in defs]
+    return any(starts(f) for f in [getattr(item, "function", None), *used] if f)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if not item.get_closest_marker("slow") and _starts_a_process(item):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +138,24 @@ def reader(proxy) -> requests.Session:
     s = requests.Session()
     s.auth = ("bob", PASSWORDS["bob"])
     return s
+
+
+def still_open(sock) -> bool:
+    """The server has neither closed `sock` nor said anything on it (checked without waiting): a test
+    that must show an answer did not wait for a connection to go away checks it after the answer."""
+    import socket
+
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
+    try:
+        sock.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.settimeout(timeout)
+    return False
 
 
 class Browser:

@@ -22,7 +22,7 @@ import pytest
 import requests
 import urllib3
 
-from .conftest import PASSWORDS, VENV_BIN, start_proxy, stop_proxy
+from .conftest import PASSWORDS, VENV_BIN, start_proxy, still_open, stop_proxy
 from testbed.processes import tree_pids
 
 ALICE = ("alice", PASSWORDS["alice"])
@@ -207,13 +207,20 @@ def test_many_pipelined_requests_in_one_packet_are_all_answered_in_order(proxy, 
     count = 200
     data = "".join(f"GET /_echo/p{i} HTTP/1.1\r\nHost: x\r\n{AUTH}\r\n" for i in range(count - 1))
     data += f"GET /_echo/p{count - 1} HTTP/1.1\r\nHost: x\r\n{AUTH}Connection: close\r\n\r\n"
+    # the control, in this run: the same requests one at a time on one keep-alive connection
+    started = time.monotonic()
+    with requests.Session() as s:
+        assert all(s.get(f"{proxy.url}/_echo/c{i}", auth=ALICE).ok for i in range(count))
+    control = time.monotonic() - started
+    standin.clear()
     started = time.monotonic()
     answer, how = exchange(proxy.url, data.encode(), wait=15)
     seconds = time.monotonic() - started
-    print(f"{count} pipelined requests in one packet ({len(data):,} bytes): answered in {seconds:.2f} s")
+    print(f"{count} pipelined requests in one packet ({len(data):,} bytes): answered in {seconds:.2f} s "
+          f"({control:.2f} s one at a time)")
     assert statuses(answer) == [200] * count and how == "closed"
     assert [s.path for s in standin.seen] == [f"/_echo/p{i}" for i in range(count)]
-    assert seconds < 10
+    assert seconds < 3 * control, f"pipelined: {seconds:.2f} s; one at a time: {control:.2f} s"
 
 
 @pytest.mark.parametrize("path,status", [("/_access-es/health", 200), ("/_access-es/login", 200),
@@ -241,13 +248,23 @@ def test_a_head_of_exactly_64_kib_is_read_and_one_byte_more_is_431(proxy):
 
 
 def test_thousands_of_headers_are_read_in_time(proxy, standin):
-    lines = "".join(f"X-H{i}: v\r\n" for i in range(4000)) + "Cookie: a=1\r\n" * 500
-    head = f"GET /_echo/many-headers HTTP/1.1\r\nHost: x\r\n{AUTH}{lines}Connection: close\r\n\r\n".encode()
-    assert len(head) < 64 * 1024
-    started = time.monotonic()
-    answer, how = exchange(proxy.url, head, wait=10)
-    assert statuses(answer) and statuses(answer)[0] < 500 and how == "closed", answer[:300]
-    assert time.monotonic() - started < 5
+    """4000 headers and 500 cookies take at most a few times what a quarter of them take (measured
+    here, best of five each): the head is read in linear time, not quadratic (16 times)."""
+    def best_of_five(n: int) -> float:
+        lines = "".join(f"X-H{i}: v\r\n" for i in range(n)) + "Cookie: a=1\r\n" * (n // 8)
+        head = f"GET /_echo/many-headers HTTP/1.1\r\nHost: x\r\n{AUTH}{lines}Connection: close\r\n\r\n".encode()
+        assert len(head) < 64 * 1024
+        times = []
+        for _ in range(5):
+            started = time.monotonic()
+            answer, how = exchange(proxy.url, head, wait=30)
+            times.append(time.monotonic() - started)
+            assert statuses(answer) and statuses(answer)[0] < 500 and how == "closed", answer[:300]
+        return min(times)
+
+    quarter, whole = best_of_five(1000), best_of_five(4000)
+    print(f"1000 headers: {quarter * 1000:.0f} ms, 4000 headers: {whole * 1000:.0f} ms")
+    assert whole < 8 * quarter, f"1000 headers: {quarter:.3f} s, 4000 headers: {whole:.3f} s"
 
 
 def test_a_head_trickled_in_tiny_segments_is_read(proxy):
@@ -454,7 +471,7 @@ def test_each_refusal_has_one_log_line_with_a_reason_and_no_secret(proxy, name):
 
 def test_a_client_that_never_stops_sending_after_a_refusal_is_cut_after_the_linger(proxy):
     """The lingering close reads and discards for LINGER_TIMEOUT (5 s); a client that goes on for
-    ever is closed then."""
+    ever (a send every 0.1 s: no idle timeout can end it) is closed then."""
     from access_es.server.limits import LINGER_TIMEOUT
 
     with socket.create_connection(("127.0.0.1", port_of(proxy.url)), timeout=2) as s:
@@ -465,7 +482,7 @@ def test_a_client_that_never_stops_sending_after_a_refusal_is_cut_after_the_ling
             answer += chunk
         assert statuses(answer) == [400]
         ended = None
-        while time.monotonic() - started < LINGER_TIMEOUT + 3:
+        while time.monotonic() - started < LINGER_TIMEOUT * 4:   # where the test gives up
             try:   # once the server has closed, a send meets its reset
                 s.sendall(b"garbage " * 10)
             except OSError:
@@ -473,7 +490,7 @@ def test_a_client_that_never_stops_sending_after_a_refusal_is_cut_after_the_ling
                 break
             time.sleep(0.1)
     print(f"lingering client cut after {ended} s")
-    assert ended is not None and ended < LINGER_TIMEOUT + 2
+    assert ended is not None, "a client that never stopped sending was never cut"
 
 
 def test_two_thousand_idle_connections_leave_room_for_others(proxy):
@@ -485,9 +502,10 @@ def test_two_thousand_idle_connections_leave_room_for_others(proxy):
             s.connect(("127.0.0.1", port_of(proxy.url)))
             socks.append(s)
         time.sleep(0.3)
-        started = time.monotonic()
-        r = requests.get(proxy.url + "/_echo/among-idle", auth=ALICE, timeout=5)
-        assert r.status_code == 200 and time.monotonic() - started < 2
+        r = requests.get(proxy.url + "/_echo/among-idle", auth=ALICE, timeout=60)
+        assert r.status_code == 200
+        # answered while every idle connection was still held: it did not wait for one to go
+        assert all(still_open(s) for s in socks)
     finally:
         for s in socks:
             s.close()
@@ -504,7 +522,7 @@ def _stall_with(url: str, count: int, head: str) -> list[socket.socket]:
     return socks
 
 
-def _health_while_trickling(url: str, socks: list[socket.socket], seconds: float = 3.0):
+def _health_while_trickling(url: str, socks: list[socket.socket]):
     stop = threading.Event()
 
     def trickle():
@@ -521,10 +539,13 @@ def _health_while_trickling(url: str, socks: list[socket.socket], seconds: float
     try:
         started = time.monotonic()
         try:
-            r = requests.get(url + "/_access-es/health", timeout=seconds)
-            return r.status_code, time.monotonic() - started
+            r = requests.get(url + "/_access-es/health", timeout=60)
         except requests.RequestException as e:
             return type(e).__name__, time.monotonic() - started
+        # answered while the tricklers still held their connections: it did not wait for them to go
+        held = sum(still_open(s) for s in socks)
+        status = r.status_code if held == len(socks) else f"{r.status_code} once {len(socks) - held} trickler(s) were cut"
+        return status, time.monotonic() - started
     finally:
         stop.set()
         t.join(2)
@@ -550,9 +571,10 @@ def test_slow_authenticated_bodies_do_not_stall_the_server(tiny):
 
 
 def test_a_slow_large_body_is_cut_at_its_minimum_rate(tiny, standin):
-    """A body over PREREAD_LIMIT is read by a worker, after authentication; trickled, it must still
-    end: within IO_TIMEOUT plus a second per BODY_MIN_RATE bytes received, a 408, nothing forwarded."""
-    from access_es.server.limits import BODY_MIN_RATE, IO_TIMEOUT, PREREAD_LIMIT
+    """A body over PREREAD_LIMIT is read by a worker, after authentication; trickled (a byte a second:
+    IO_TIMEOUT never passes without one), it must still end, by its minimum rate: a 408, nothing
+    forwarded."""
+    from access_es.server.limits import IO_TIMEOUT, PREREAD_LIMIT
 
     declared = PREREAD_LIMIT * 4
     s = socket.create_connection(("127.0.0.1", port_of(tiny.url)), timeout=IO_TIMEOUT + 10)
@@ -561,7 +583,7 @@ def test_a_slow_large_body_is_cut_at_its_minimum_rate(tiny, standin):
                   .encode() + b"a" * (PREREAD_LIMIT + 1))
         started, answer = time.monotonic(), b""
         s.settimeout(1.0)
-        while time.monotonic() - started < IO_TIMEOUT + 8 and b"\r\n\r\n" not in answer:
+        while time.monotonic() - started < (IO_TIMEOUT + 8) * 3 and b"\r\n\r\n" not in answer:  # gives up
             try:
                 s.send(b"a")                     # one byte a second: never 10 s without a byte
                 answer += s.recv(65536)
@@ -572,8 +594,7 @@ def test_a_slow_large_body_is_cut_at_its_minimum_rate(tiny, standin):
         took = time.monotonic() - started
     finally:
         s.close()
-    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
-    assert took < IO_TIMEOUT + (PREREAD_LIMIT + 20) / BODY_MIN_RATE + 3, took
+    assert answer.startswith(b"HTTP/1.1 408 "), f"after {took:.1f} s: {answer[:200]!r}"
     assert standin.seen == []
 
 
@@ -602,15 +623,18 @@ def test_a_killed_worker_process_is_replaced_and_the_port_keeps_answering(pair):
     assert len(workers) == 2, workers
     os.kill(workers[0], signal.SIGKILL)
     failures, answered = [], 0
-    started = time.monotonic()
-    while time.monotonic() - started < 2.5:
+    for _ in range(60):   # each on a new connection, so either worker may take it
         try:
-            answered += requests.get(pair.url + "/_access-es/health", timeout=2).status_code == 200
+            answered += requests.get(pair.url + "/_access-es/health", timeout=30).status_code == 200
         except requests.RequestException as e:
             failures.append(repr(e))
         time.sleep(0.02)
-    now = [p for p in tree_pids(supervisor) if p != supervisor]
-    assert not failures and answered > 20, failures[:3]
+    assert not failures and answered == 60, failures[:3]
+    for _ in range(300):   # the replacement, when it has come (or where the test gives up)
+        now = [p for p in tree_pids(supervisor) if p != supervisor]
+        if len(now) == 2 and workers[0] not in now:
+            break
+        time.sleep(0.1)
     assert len(now) == 2 and workers[0] not in now, now
 
 

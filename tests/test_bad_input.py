@@ -77,11 +77,10 @@ def test_crlf_never_reaches_a_header(proxy, injected):
     assert "owned" not in r.headers.get("Set-Cookie", "")
 
 
-def test_lambda_request_bodies_over_the_limit_are_413(standin, tmp_path, monkeypatch):
+def test_lambda_request_bodies_over_the_limit_are_413(standin, tmp_path):
     from .test_lambda_fidelity import BASIC
-    from .zappa_harness import LambdaClient
+    from .zappa_harness import LAMBDA_ENV, LambdaClient
 
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "access-es-dev")
     from botocore.credentials import Credentials as BotoCredentials
 
     from access_es import create_app
@@ -97,7 +96,7 @@ def test_lambda_request_bodies_over_the_limit_are_413(standin, tmp_path, monkeyp
     stores = open_stores(str(tmp_path / "users.json"))
     stores.accounts.put(Account("lam", "admin", hash_password("lambda-password")))
     app = create_app(load_settings({"ACCESS_ES_ENDPOINT": standin.url, "ACCESS_ES_SECRET_KEY": APP_SECRET,
-                                    "ACCESS_ES_REGION": REGION}),
+                                    "ACCESS_ES_REGION": REGION, **LAMBDA_ENV}),
                      signer=AWS4Signer(REGION, "es", credentials=lambda: BotoCredentials(ACCESS_KEY, SECRET_KEY,
                                                                                           SESSION_TOKEN)),
                      stores=stores)

@@ -100,3 +100,50 @@ def test_the_ascii_count_equals_jsons_own_escaping(text, ensure_ascii):
     from access_es.overflow.envelope import _ascii_json_size
 
     assert _ascii_json_size(text.encode(), ensure_ascii) == len(json.dumps(text, ensure_ascii=ensure_ascii)) - 2
+
+
+# ---- the runtime's count: tests/zappa_harness.payload_size against the Lambda runtime's own encoder ----
+
+RUNTIMES = ["AWS_Lambda_python3.11", "AWS_Lambda_python3.12", "AWS_Lambda_python3.13"]
+
+
+def _runtime_size(result: dict, runtime: str, monkeypatch) -> int:
+    """The size of `result` as the Lambda runtime interface client (awslambdaric, what the managed
+    Python runtimes run) serialises it, under `runtime`."""
+    from awslambdaric.lambda_runtime_marshaller import to_json
+
+    monkeypatch.setenv("AWS_EXECUTION_ENV", runtime)
+    return len(to_json(result).encode("utf-8"))
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_runtime_counts_what_the_envelope_rule_counts(case, runtime, monkeypatch):
+    from access_es.overflow.envelope import lambda_rule
+
+    headers, body = CASES[case]
+
+    def wsgi(environ, start_response):
+        start_response("200 OK", list(headers))
+        return [body]
+
+    result = handler_for(wsgi).handler(rest_event("GET", "/x"), None)
+    rule = lambda_rule(runtime)
+    assert _runtime_size(result, runtime, monkeypatch) == payload_size(result, ensure_ascii=rule.ensure_ascii) \
+        == envelope_size(200, headers, body, rule)
+
+
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200),
+       runtime=st.sampled_from(RUNTIMES))
+def test_the_runtime_escapes_any_text_as_the_envelope_rule_counts(text, runtime):
+    from access_es.overflow.envelope import lambda_rule
+
+    headers, body = [("Content-Type", "text/plain; charset=utf-8")], text.encode("utf-8")
+
+    def wsgi(environ, start_response):
+        start_response("200 OK", list(headers))
+        return [body]
+
+    result = handler_for(wsgi).handler(rest_event("GET", "/x"), None)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _runtime_size(result, runtime, monkeypatch) == envelope_size(200, headers, body, lambda_rule(runtime))

@@ -2,7 +2,7 @@
 different parsers read differently, large bodies sent before the client is known, and slow clients
 (slowloris). Each runs against the default server (one process) and against `--processes 2
 --threads 4`, except two: the slowloris test runs against the latter only (it takes the server's
-head timeout plus a few seconds), and the body of exactly the limit (100 MiB through to the
+head timeout and a little more), and the body of exactly the limit (100 MiB through to the
 stand-in) against the former only. The long form is bench/hostile.py (`make bench`).
 
 The contract:
@@ -200,24 +200,30 @@ def test_slow_clients_hold_nobody_up_and_are_cut_after_the_head_timeout(proxy2, 
     """40 connections (five times the 8 threads of `--processes 2 --threads 4` today) each send a
     request line and then a header line every second, never finishing the head. Meanwhile a normal
     client's requests (a proxied GET with Basic credentials, the login page), each on a new
-    connection, are answered in under 3 s; and every slow connection is closed (after a 408, or
-    without a word) within HEAD_TIMEOUT + 3 s of its first byte, though it never paused for long."""
+    connection, are answered before the first slow connection is cut: they did not wait for one to
+    go. And every slow connection is closed (after a 408, or without a word), though it never paused
+    for long: by the head timeout, not an idle one. (Events, not the clock: the test's own bounds
+    only say where it gives up.)"""
     limit = head_timeout()
-    run = run_slowloris(proxy2.url, ("alice", PASSWORDS["alice"]), count=40, rounds=4, normal_within=limit - 1,
-                        until=limit + 3)
-    cut, overdue = run.cut_times(), run.overdue(limit + 3)
+    run = run_slowloris(proxy2.url, ("alice", PASSWORDS["alice"]), count=40, rounds=4, normal_within=limit / 2,
+                        until=limit * 4, timeout=limit * 4)
+    cut, overdue = run.cut_times(), [c for c in run.clients if c.closed_at is None]
+    first_cut = min((c.closed_at for c in run.clients if c.closed_at is not None), default=run.ended)
+    late = [t for at, _, t in run.normal if run.started + at + t.seconds >= first_cut]
     summary = ("normal requests (at s since the slow clients came, with N of them open): "
                + ", ".join(f"{t.what} at {at:.1f} s ({n} open): {t.status or t.error} in {t.seconds:.2f} s"
                            for at, n, t in run.normal)
                + f"\nslow clients: {len(run.clients)} connected ({len(run.refused)} refused), {len(cut)} cut "
-               f"(after {cut[0] if cut else 0:.1f}..{cut[-1] if cut else 0:.1f} s), {len(overdue)} open past "
-               f"{limit + 3:.0f} s with up to {max((c.lines for c in overdue), default=0)} header lines sent")
+               f"(after {cut[0] if cut else 0:.1f}..{cut[-1] if cut else 0:.1f} s), {len(overdue)} never cut, "
+               f"with up to {max((c.lines for c in overdue), default=0)} header lines sent")
     print(summary)
     problems = []
-    if len(run.normal) < 4 or any(t.status != 200 or t.seconds >= 3 for _, _, t in run.normal):
-        problems.append("a normal client waited on the slow ones")
+    if len(run.normal) < 4 or any(t.status != 200 for _, _, t in run.normal):
+        problems.append("a normal client's request failed while slow clients trickled")
+    if late:
+        problems.append(f"{len(late)} normal request(s) answered only once slow clients were being cut")
     if overdue:
-        problems.append(f"slow clients outlived the {limit:.0f} s head timeout")
+        problems.append(f"{len(overdue)} slow clients were never cut (the {limit:.0f} s head timeout)")
     spoken = [c.received[:100] for c in run.clients if c.received and not c.received.startswith(b"HTTP/1.1 408 ")]
     if spoken:
         problems.append(f"slow clients got something other than a 408: {spoken[:3]}")

@@ -15,7 +15,7 @@ from access_es.signing import AWS4Signer
 from access_es.stores import open_stores
 
 from .conftest import ACCESS_KEY, APP_SECRET, REGION, SECRET_KEY, SESSION_TOKEN
-from .zappa_harness import LambdaClient, handler_for, header, set_cookies
+from .zappa_harness import LAMBDA_ENV, LambdaClient, handler_for, header, set_cookies
 
 PW = "lambda-password"
 BASIC = [("Authorization", "Basic " + base64.b64encode(f"lam:{PW}".encode()).decode())]
@@ -23,14 +23,12 @@ EXECUTE_API = "abc123.execute-api.us-east-1.amazonaws.com"
 
 
 @pytest.fixture
-def lambda_handler(standin, tmp_path, monkeypatch):
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "access-es-dev")
-
+def lambda_handler(standin, tmp_path):
     def make(binary_support=True, **env):
         stores = open_stores(str(tmp_path / "users.json"))
         stores.accounts.put(Account("lam", "admin", hash_password(PW)))
         settings = load_settings({"ACCESS_ES_ENDPOINT": standin.url, "ACCESS_ES_SECRET_KEY": APP_SECRET,
-                                  "ACCESS_ES_REGION": REGION, "ACCESS_ES_UPSTREAM_TIMEOUT": "2", **env})
+                                  "ACCESS_ES_REGION": REGION, "ACCESS_ES_UPSTREAM_TIMEOUT": "2", **LAMBDA_ENV, **env})
         signer = AWS4Signer(REGION, "es", credentials=lambda: BotoCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN))
         return handler_for(create_app(settings, signer=signer, stores=stores), binary_support=binary_support)
 

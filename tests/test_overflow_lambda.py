@@ -17,7 +17,7 @@ from access_es.standin.domain import Reply
 from access_es.stores import open_stores
 
 from .conftest import ACCESS_KEY, APP_SECRET, OVERFLOW_BUCKET, REGION, SECRET_KEY, SESSION_TOKEN
-from .zappa_harness import body_bytes, handler_for, payload_size, rest_event
+from .zappa_harness import LAMBDA_ENV, body_bytes, handler_for, payload_size, rest_event
 
 LIMIT = 6_291_556
 BASIC = "Basic " + base64.b64encode(b"lambda:lambda-password").decode()
@@ -34,16 +34,16 @@ KINDS = {
 
 
 @pytest.fixture
-def lambda_env(moto_env, overflow_bucket, monkeypatch):
-    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "access-es-dev")
-    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.11")
+def lambda_env(moto_env, overflow_bucket):
+    """This process's boto3 on moto_server, with the overflow bucket; make_handler's settings say
+    they run in Lambda (LAMBDA_ENV)."""
 
 
 def make_handler(standin, tmp_path, **env):
     stores = open_stores(str(tmp_path / "users.json"))
     stores.accounts.put(Account("lambda", "admin", hash_password("lambda-password")))
     settings = load_settings({"ACCESS_ES_ENDPOINT": standin.url, "ACCESS_ES_SECRET_KEY": APP_SECRET,
-                              "ACCESS_ES_REGION": REGION, "ACCESS_ES_TRUST_PROXY": "1", **env})
+                              "ACCESS_ES_REGION": REGION, "ACCESS_ES_TRUST_PROXY": "1", **LAMBDA_ENV, **env})
     signer = AWS4Signer(REGION, "es", credentials=lambda: BotoCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN))
     return handler_for(create_app(settings, signer=signer, stores=stores))
 

@@ -200,10 +200,8 @@ def test_signature_failures_from_aws_pass_through_as_they_are(proxy, admin, stan
 
 
 def test_upstream_timeout_is_a_504_with_advice(proxy, admin, browser):
-    started = time.monotonic()
-    r = admin.get(proxy.url + "/_slow/5")
+    r = admin.get(proxy.url + "/_slow/5")   # answers after 5 s: a 504 means we did not wait for it
     assert r.status_code == 504
-    assert time.monotonic() - started < 4.9
     err = r.json()["error"]
     assert err["type"] == "upstream_timeout" and "async search" in err["hint"]
     line = proxy.wait_log(lambda l: l.get("status") == 504)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import PASSWORDS
+from .conftest import PASSWORDS, still_open
 from .test_proxy_wire import raw_request
 from testbed.processes import tree_pids
 from access_es.standin.domain import Reply, pattern_bytes
@@ -107,11 +107,20 @@ def test_a_client_waiting_for_100_continue_gets_it_and_sends_the_chunked_body(pr
 
 
 def test_a_bodyless_request_with_expect_is_answered_at_once(proxy, standin):
-    """waitress sent `100 Continue` and then waited for a body that never came."""
-    started = time.monotonic()
-    answer = raw_request(proxy.url, (f"GET /_echo/nobody HTTP/1.1\r\nHost: x\r\nAuthorization: {BASIC}\r\n"
-                                     "Expect: 100-continue\r\nConnection: close\r\n\r\n").encode(), timeout=5)
-    assert answer.startswith(b"HTTP/1.1 200 ") and time.monotonic() - started < 2
+    """waitress sent `100 Continue` and then waited for a body that never came: until IO_TIMEOUT at
+    best. Measured against the same request without Expect, in this test."""
+    from access_es.server.limits import IO_TIMEOUT
+
+    def took(expect: str) -> tuple[float, bytes]:
+        started = time.monotonic()
+        answer = raw_request(proxy.url, (f"GET /_echo/nobody HTTP/1.1\r\nHost: x\r\nAuthorization: {BASIC}\r\n"
+                                         f"{expect}Connection: close\r\n\r\n").encode(), timeout=IO_TIMEOUT * 3)
+        return time.monotonic() - started, answer
+
+    control, _ = took("")
+    seconds, answer = took("Expect: 100-continue\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:300]
+    assert seconds - control < IO_TIMEOUT / 2, f"{seconds:.1f} s with Expect, {control:.1f} s without"
     assert standin.last().path == "/_echo/nobody"
 
 
@@ -153,9 +162,9 @@ def test_idle_connections_never_take_every_thread(proxy):
             conn.request("GET", "/_access-es/health")
             conn.getresponse().read()
             idle.append(conn)
-        started = time.monotonic()
-        assert requests.get(proxy.url + "/_access-es/health", timeout=15).status_code == 200
-        assert time.monotonic() - started < 2
+        assert requests.get(proxy.url + "/_access-es/health", timeout=60).status_code == 200
+        # answered while every idle connection was still held: it did not wait for one to go
+        assert all(still_open(conn.sock) for conn in idle)
     finally:
         for conn in idle:
             conn.close()

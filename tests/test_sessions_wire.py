@@ -288,8 +288,8 @@ def dynamo_proxies(standin, moto_server, tmp_path_factory):
     os.environ.update(AWS_ENDPOINT_URL_DYNAMODB=moto_server, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y",
                       AWS_REGION="us-east-1")
     try:
-        init_store(f"dynamodb://{table}")
-        stores = open_stores(f"dynamodb://{table}")
+        init_store(f"dynamodb://{table}", "us-east-1")
+        stores = open_stores(f"dynamodb://{table}", "us-east-1")
         stores.accounts.put(Account("dora", "admin", hash_password(PW)))
     finally:
         for k, v in saved.items():

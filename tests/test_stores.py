@@ -10,6 +10,8 @@ import pytest
 from access_es.accounts import Account
 from access_es.stores import SessionRecord, StoreUnavailable, init_store, open_stores
 
+from .conftest import REGION
+
 _tables = itertools.count()
 
 
@@ -19,8 +21,8 @@ def stores(request, tmp_path):
         return open_stores(str(tmp_path / "users.json"))
     request.getfixturevalue("moto_env")
     location = f"dynamodb://access-es-test-{next(_tables)}-{uuid.uuid4().hex[:6]}"
-    init_store(location)
-    return open_stores(location)
+    init_store(location, REGION)
+    return open_stores(location, REGION)
 
 
 def test_accounts(stores):
@@ -79,7 +81,7 @@ def test_init_is_idempotent(tmp_path):
 
 def test_dynamodb_table_is_on_demand_with_pitr_and_ttl(moto_env):
     name = f"access-es-init-{uuid.uuid4().hex[:6]}"
-    said = init_store(f"dynamodb://{name}")
+    said = init_store(f"dynamodb://{name}", REGION)
     assert "created table" in said and "point-in-time" in said and "TTL" in said
     client = boto3.client("dynamodb", region_name="us-east-1")
     table = client.describe_table(TableName=name)["Table"]
@@ -87,15 +89,14 @@ def test_dynamodb_table_is_on_demand_with_pitr_and_ttl(moto_env):
     assert client.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"][
         "PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
     assert client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]["AttributeName"] == "expires_at"
-    assert init_store(f"dynamodb://{name}") == f"table {name} is ready already"
+    assert init_store(f"dynamodb://{name}", REGION) == f"table {name} is ready already"
 
 
 def test_an_unreachable_table_fails_closed_with_a_reason(monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    stores = open_stores("dynamodb://nowhere")
+    stores = open_stores("dynamodb://nowhere", REGION)
     with pytest.raises(StoreUnavailable, match="nowhere cannot be used") as e:
         stores.accounts.get("alice")
     assert e.value.status == 503
@@ -103,4 +104,4 @@ def test_an_unreachable_table_fails_closed_with_a_reason(monkeypatch):
 
 def test_a_missing_table_fails_closed(moto_env):
     with pytest.raises(StoreUnavailable, match="ResourceNotFoundException"):
-        open_stores("dynamodb://never-created").accounts.get("alice")
+        open_stores("dynamodb://never-created", REGION).accounts.get("alice")

@@ -12,6 +12,9 @@ from zappa.handler import LambdaHandler
 
 _current: dict[str, Callable] = {}
 
+# What the Lambda runtime sets that settings.py reads (merged into a test's settings environment).
+LAMBDA_ENV = {"AWS_LAMBDA_FUNCTION_NAME": "access-es-dev", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11"}
+
 
 def app(environ, start_response):  # what the settings module's APP_FUNCTION points at
     return _current["app"](environ, start_response)

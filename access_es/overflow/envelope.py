@@ -16,7 +16,6 @@ uses, so the count is exact.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -153,11 +152,10 @@ def smallest_envelope(status: int, headers: list[tuple[str, str]], body_length: 
     return frame + 2 + (4 * ((body_length + 2) // 3) if base64 else body_length)
 
 
-def lambda_rule(environ: dict | None = None) -> EnvelopeRule:
+def lambda_rule(runtime: str) -> EnvelopeRule:
     """The rule of the Lambda function we run in: Zappa's settings module (binary_support and any
-    additional text mimetypes) and the runtime's JSON escaping."""
-    env = os.environ if environ is None else environ
-    runtime = env.get("AWS_EXECUTION_ENV", "")
+    additional text mimetypes) and the JSON escaping of the runtime (AWS_EXECUTION_ENV, e.g.
+    AWS_Lambda_python3.11, read by settings.py)."""
     m = re.search(r"python3\.(\d+)", runtime)
     ensure_ascii = not (m and int(m.group(1)) >= 12)
     binary_support, extra = True, ()
@@ -172,8 +170,3 @@ def lambda_rule(environ: dict | None = None) -> EnvelopeRule:
 
     return EnvelopeRule(binary_support=binary_support, text_mimetypes=ZAPPA_TEXT_MIMETYPES + extra,
                         ensure_ascii=ensure_ascii, cookie_copies=cookie_copies_active())
-
-
-def on_lambda(environ: dict | None = None) -> bool:
-    env = os.environ if environ is None else environ
-    return bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))

@@ -4,7 +4,6 @@ failures become named errors here.
 """
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,7 +62,8 @@ class Upstream:
     CA bundle parsed once rather than per connection). urllib3 directly: requests' per-request
     machinery (merging settings, hooks, cookie jars) cost more CPU than the rest of the proxy."""
 
-    def __init__(self, endpoint: str, host: str, signer: Signer, timeout: float, pool_size: int = 32):
+    def __init__(self, endpoint: str, host: str, signer: Signer, timeout: float, pool_size: int = 32, *,
+                 ca_bundle: str | None = None, proxy: str | None = None):
         self.endpoint = endpoint
         self.host = host
         self.timeout = timeout
@@ -71,10 +71,9 @@ class Upstream:
         self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
         options = {"maxsize": pool_size, "block": False, "retries": False}
         if endpoint.startswith("https:"):
-            options["ssl_context"] = _tls_context()
-        proxy = _environ_proxy(endpoint)
+            options["ssl_context"] = _tls_context(ca_bundle)
         if proxy:
-            # An outbound proxy from HTTPS_PROXY/HTTP_PROXY (NO_PROXY honoured), as requests did.
+            # An outbound proxy (settings.outbound_proxy: HTTPS_PROXY/HTTP_PROXY, NO_PROXY honoured).
             manager = urllib3.ProxyManager(proxy, num_pools=1, **options)
             self._pool = manager.connection_from_url(endpoint)
             self._absolute_target = not endpoint.startswith("https:")  # plain http goes through as a forward
@@ -164,29 +163,16 @@ def merged_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-def _tls_context():
-    """Verification against REQUESTS_CA_BUNDLE / AWS_CA_BUNDLE when set, else certifi's public CAs
-    (what requests used), loaded once for every connection of the pool."""
+def _tls_context(bundle: str | None):
+    """Verification against `bundle` (settings.ca_bundle: REQUESTS_CA_BUNDLE / AWS_CA_BUNDLE) when
+    given, else certifi's public CAs (what requests used), loaded once for every connection of the pool."""
     import ssl
 
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("AWS_CA_BUNDLE")
     if not bundle:
         import certifi
 
         bundle = certifi.where()
     return ssl.create_default_context(cafile=bundle)
-
-
-def _environ_proxy(endpoint: str) -> str | None:
-    from urllib.parse import urlsplit
-    from urllib.request import getproxies, proxy_bypass
-
-    parts = urlsplit(endpoint)
-    proxies = getproxies()
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy or proxy_bypass(parts.hostname or ""):
-        return None
-    return proxy
 
 
 def _relay(resp) -> Iterator[bytes]:

@@ -69,11 +69,13 @@ class Stores:
     counters: CounterStore
 
 
-def open_stores(location: str) -> Stores:
+def open_stores(location: str, region: str | None = None) -> Stores:
+    """The stores at `location` (settings.users); `region` is the DynamoDB table's (settings.aws_region,
+    None for botocore's own chain)."""
     if location.startswith(DYNAMODB_SCHEME):
         from .dynamodb import DynamoTable
 
-        table = DynamoTable(location[len(DYNAMODB_SCHEME):])
+        table = DynamoTable(location[len(DYNAMODB_SCHEME):], region)
         return Stores(location, table, table.sessions, table.counters)
     from .files import FileAccounts, SqliteState
 
@@ -81,12 +83,12 @@ def open_stores(location: str) -> Stores:
     return Stores(location, FileAccounts(location), state.sessions, state.counters)
 
 
-def init_store(location: str) -> str:
+def init_store(location: str, region: str | None = None) -> str:
     """Create what the store needs (idempotent); returns a sentence saying what was done."""
     if location.startswith(DYNAMODB_SCHEME):
         from .dynamodb import create_table
 
-        return create_table(location[len(DYNAMODB_SCHEME):])
+        return create_table(location[len(DYNAMODB_SCHEME):], region)
     from .files import FileAccounts
 
     return FileAccounts(location).init()

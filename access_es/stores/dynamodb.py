@@ -13,7 +13,6 @@ boto3 is imported on first use, not at start-up (a Lambda cold start pays for ev
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import Any, Iterator
@@ -25,13 +24,13 @@ from . import SessionRecord, StoreUnavailable
 USER, SESSION, COUNTER = "user#", "session#", "counter#"
 
 
-def _client() -> Any:
+def _client(region: str | None) -> Any:
     import boto3
     from botocore.config import Config
 
     # Fail fast: a login should not hang for a minute on a throttled or unreachable table.
-    # AWS_REGION (what Lambda and our docs set) wins; else botocore's own chain (profile...).
-    return boto3.client("dynamodb", region_name=os.environ.get("AWS_REGION") or None,
+    # `region`: settings.aws_region; None leaves it to botocore's own chain (profile...).
+    return boto3.client("dynamodb", region_name=region,
                         config=Config(connect_timeout=3, read_timeout=5,
                                       retries={"max_attempts": 3, "mode": "standard"}))
 
@@ -46,8 +45,9 @@ def _unavailable(table: str, e: Exception) -> StoreUnavailable:
 
 
 class DynamoTable:
-    def __init__(self, table: str):
+    def __init__(self, table: str, region: str | None = None):
         self.table = table
+        self.region = region
         self.location = f"dynamodb://{table}"
         self._client: Any = None
         self._lock = threading.Lock()
@@ -58,7 +58,7 @@ class DynamoTable:
         if self._client is None:
             with self._lock:
                 if self._client is None:
-                    self._client = _client()
+                    self._client = _client(self.region)
         try:
             return getattr(self._client, operation)(TableName=self.table, **kwargs)
         except Exception as e:
@@ -149,9 +149,9 @@ class _Counters:
         self.t.call("delete_item", Key={"pk": {"S": COUNTER + key}})
 
 
-def create_table(table: str) -> str:
+def create_table(table: str, region: str | None = None) -> str:
     """The table with on-demand billing, point-in-time recovery and TTL on expires_at (idempotent)."""
-    client = _client()
+    client = _client(region)
     done = []
     try:
         client.describe_table(TableName=table)
