@@ -47,6 +47,7 @@ def app_record() -> dict:
         "bytes_in": g.get("bytes_in", request.content_length or 0),
         "reason": g.get("reason"),
         "retried": g.get("retried"),
+        "iam_role": g.get("iam_role"),
     }
     return {k: v for k, v in record.items() if v is not None}
 

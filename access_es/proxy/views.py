@@ -10,6 +10,7 @@ from werkzeug.routing import PathConverter
 from ..access import cross_site_denial, product_could_allow, readonly_denial, safe_to_repeat
 from ..auth import SESSION_COOKIE, current_account, wants_page
 from ..errors import Forbidden, Unauthorized
+from ..iam_roles import iam_role_for, role_name
 from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
 from .response import client_headers, rewrite_location
 from .upstream import Upstream
@@ -96,9 +97,12 @@ def proxy(_: str):
         if reason:
             raise Forbidden(reason)
     g.bytes_in = len(body)
+    iam_role = iam_role_for(account, dict(settings.iam_roles))
+    if iam_role:
+        g.iam_role = role_name(iam_role)
     answer = upstream().send(
         request.method, path, query, upstream_headers(request.headers.items(), SESSION_COOKIE), body,
-        repeatable=safe_to_repeat(request.method, path),
+        repeatable=safe_to_repeat(request.method, path), identity=account,
     )
     if answer.retried:
         g.retried = answer.retried
