@@ -28,7 +28,6 @@ from .kibana_routes import KIBANA_ROUTES
 from .proxy.request import canonical_query, decoded_segments, query_pairs
 from .routing import ProductRouteTables, RouteTable, Unparsable, route_segments
 
-ROLES = ("admin", "readonly")
 
 METHOD_OVERRIDE_HEADERS = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

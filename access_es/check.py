@@ -2,7 +2,7 @@
 
 Each check prints one line, `ok`, `warn` or `FAIL`, and for a failure the fix. Run it where the proxy
 runs (or with the same role and environment): credentials resolve, a signed `GET /` on the endpoint
-succeeds, the overflow bucket takes a put and serves it back through a presigned GET, the accounts
+succeeds (and with each IAM role of ACCESS_ES_IAM_ROLES, assumed), the overflow bucket takes a put and serves it back through a presigned GET, the accounts
 store is readable. Exit status 0 when nothing failed, 1 otherwise, 2 for unusable settings.
 """
 from __future__ import annotations
@@ -87,6 +87,49 @@ def check_upstream(settings) -> Result:
     return Result("FAIL", "upstream", f"GET / answered {answer.status}: {text}", "see the domain's status")
 
 
+def check_iam_roles(settings) -> list[Result]:
+    """Each IAM role of ACCESS_ES_IAM_ROLES: assumed, a signed GET / with its keys, and who the
+    domain's fine-grained access control takes it for (its security plugin's account API)."""
+    import json
+
+    from .accounts import Account
+    from .iam_roles import role_name
+    from .proxy.upstream import Upstream
+    from .signing import signer_for
+
+    upstream = Upstream(settings.endpoint, settings.endpoint_host, signer_for(settings),
+                        min(settings.upstream_timeout, 15))
+    out = []
+    for role, arn in settings.iam_roles:
+        name = f"IAM role for {role} ({role_name(arn)})"
+        probe = Account("access-es-check", role, "")  # the role's session name in CloudTrail
+        try:
+            answer = upstream.send("GET", "/", "", [("Accept", "application/json")], b"", identity=probe)
+        except Exception as e:
+            out.append(Result("FAIL", name, getattr(e, "reason", None) or describe_aws_error(e),
+                              getattr(e, "hint", None) or ""))
+            continue
+        if answer.status != 200:
+            text = (answer.body or b"")[:200].decode("utf-8", "replace")
+            out.append(Result("FAIL", name, f"assumed; signed GET / answered {answer.status}: {text}",
+                              f"allow {arn} in the domain's access policy (es:ESHttp*), and with fine-grained "
+                              "access control map it to a backend role"))
+            continue
+        seen_as = "fine-grained access control did not say who it is (off, or no security plugin)"
+        for path in ("/_plugins/_security/api/account", "/_opendistro/_security/api/account"):
+            try:
+                account = upstream.send("GET", path, "", [("Accept", "application/json")], b"", identity=probe)
+                info = json.loads(account.body or b"{}") if account.status == 200 else None
+            except Exception:
+                info = None
+            if isinstance(info, dict) and "user_name" in info:
+                seen_as = (f"the domain sees user {info.get('user_name')} with backend roles "
+                           f"{info.get('backend_roles', [])} and roles {info.get('roles', [])}")
+                break
+        out.append(Result("ok", name, f"assumed {arn}; signed GET / answered 200; {seen_as}"))
+    return out
+
+
 def check_bucket(settings) -> Result:
     if not settings.overflow_bucket:
         return Result("warn", "overflow bucket", "ACCESS_ES_OVERFLOW_BUCKET is not set: on Lambda, answers over "
@@ -165,6 +208,8 @@ def run_check(url: str | None = None, out: Callable[[str], None] = print) -> int
     results = [check_credentials(settings)]
     results.append(check_upstream(settings) if results[0].status == "ok" else
                    Result("FAIL", "upstream", "not tried without working credentials"))
+    if results[0].status == "ok":
+        results += check_iam_roles(settings)
     results += [check_bucket(settings), check_accounts(settings)] + check_url(settings, url)
     for r in results:
         out(_line(r))

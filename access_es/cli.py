@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from dataclasses import replace
 
-from .accounts import Account, AccountError, check_name, check_password, check_role
+from .accounts import Account, AccountError, check_iam_role, check_name, check_password, check_role
 from .errors import ProxyError, aws_error_code
 from .settings import DEFAULT_OVERFLOW_PREFIX, ConfigError, aws_region, overflow_prefix, users_location
 
@@ -45,7 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("name")
     add.add_argument("--role", default="readonly", choices=["admin", "readonly"],
                      help="admin may change the cluster; readonly may only read (default readonly)")
-    usub.add_parser("list", help="list accounts and roles")
+    add.add_argument("--iam-role", metavar="ARN", default=None,
+                     help="sign this account's requests as this IAM role (over ACCESS_ES_IAM_ROLES)")
+    change = usub.add_parser("set", help="change an account's role or IAM role (its password stays)")
+    change.add_argument("name")
+    change.add_argument("--role", choices=["admin", "readonly"], default=None, help="its new role")
+    own_role = change.add_mutually_exclusive_group()
+    own_role.add_argument("--iam-role", metavar="ARN", default=None,
+                          help="sign its requests as this IAM role (over ACCESS_ES_IAM_ROLES)")
+    own_role.add_argument("--no-iam-role", action="store_true",
+                          help="sign its requests as its role's IAM role again (ACCESS_ES_IAM_ROLES)")
+    usub.add_parser("list", help="list accounts, their roles and IAM roles")
     usub.add_parser("init", help="create the accounts store (the DynamoDB table: on-demand, point-in-time "
                     "recovery, TTL); idempotent")
     rm = usub.add_parser("remove", help="remove an account (ends its sessions)")
@@ -135,16 +146,30 @@ def users_command(args: argparse.Namespace) -> int:
         if not accounts:
             print(f"no accounts in {store.location}")
         for account in accounts:
-            print(f"{account.name}\t{account.role}")
+            print(f"{account.name}\t{account.role}" + (f"\t{account.iam_role}" if account.iam_role else ""))
         return 0
     name = check_name(args.name)
     if cmd == "add":
         if store.get(name) is not None:
             raise AccountError(f"account {name!r} exists already; use `access-es users passwd {name}`")
         role = check_role(args.role)
+        iam_role = check_iam_role(args.iam_role) if args.iam_role is not None else None
         password = check_password(read_password())
-        store.put(Account(name=name, role=role, password_hash=hash_password(password)))
-        print(f"added {name} ({role}) to {store.location}")
+        store.put(Account(name=name, role=role, password_hash=hash_password(password), iam_role=iam_role))
+        print(f"added {name} ({role}{', signed as ' + iam_role if iam_role else ''}) to {store.location}")
+        return 0
+    if cmd == "set":
+        account = store.get(name)
+        if account is None:
+            raise AccountError(f"no account {name!r} in {store.location}")
+        if args.role is None and args.iam_role is None and not args.no_iam_role:
+            raise AccountError("nothing to change: give --role, --iam-role ARN or --no-iam-role")
+        changed = replace(account, role=check_role(args.role) if args.role else account.role,
+                          iam_role=None if args.no_iam_role else (
+                              check_iam_role(args.iam_role) if args.iam_role is not None else account.iam_role))
+        store.put(changed)
+        print(f"{name}: {changed.role}, signed as "
+              f"{changed.iam_role or 'the IAM role of its role (ACCESS_ES_IAM_ROLES), else the proxy'}")
         return 0
     if cmd == "remove":
         if not store.remove(name):
@@ -156,7 +181,7 @@ def users_command(args: argparse.Namespace) -> int:
         if account is None:
             raise AccountError(f"no account {name!r} in {store.location}")
         password = check_password(read_password("New password: "))
-        store.put(Account(name=name, role=account.role, password_hash=hash_password(password)))
+        store.put(replace(account, password_hash=hash_password(password)))
         print(f"password changed for {name}; its sessions have ended")
         return 0
     return 2

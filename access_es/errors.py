@@ -137,6 +137,15 @@ class UpstreamBadAnswer(ProxyError):
     error_type = "upstream_bad_answer"
 
 
+class UpstreamCredentialsUnavailable(ProxyError):
+    """The IAM role a request must be signed as could not be assumed: it is not sent at all (never
+    with another identity)."""
+
+    status = 502
+    title = "Upstream credentials unavailable"
+    error_type = "upstream_credentials_unavailable"
+
+
 class UpstreamTimeout(ProxyError):
     status = 504
     title = "Upstream timed out"

@@ -7,7 +7,7 @@ environ under ENVIRON_KEY, the one key of ours there. Each layer fills in what i
 
 - the Lambda adapter: the API Gateway request id;
 - authentication (auth/): the account, the way it proved itself, why a session ended;
-- the proxy view: the upstream path, status and time, a retry, the bytes sent up;
+- the proxy view: the upstream path, status and time, a retry, the IAM role it signed as, the bytes sent up;
 - the error renderer (errors.py) and our own pages: why the request was refused;
 - the overflow rule: where a large answer went;
 - the door, last: the status sent, the bytes sent, the time taken.
@@ -40,6 +40,7 @@ class RequestRecord:
     upstream_status: int | None = None
     upstream_ms: float | None = None
     retried: str | None = None           # why the request was sent a second time
+    iam_role: str | None = None          # the IAM role it was signed as (its name), when not the proxy's own
     bytes_in: int | None = None          # the request body's bytes, once the app knows them
     # the answer
     status: int | None = None
@@ -61,6 +62,7 @@ class RequestRecord:
             "bytes_in": self.bytes_in,
             "reason": self.reason,
             "retried": self.retried,
+            "iam_role": self.iam_role,
             "status": self.status,
             "bytes_out": self.bytes_out,
             "overflow": self.overflow or None,

@@ -34,6 +34,7 @@ INTEGER_SETTINGS = {
     "ACCESS_ES_THROTTLE_MINUTES": (15, 1, 24 * 60, "length of the throttling window in minutes"),
     "ACCESS_ES_TRUST_PROXY": (0, 0, 5, "reverse proxies in front whose X-Forwarded-For/-Proto to trust"),
     "ACCESS_ES_OVERFLOW_EXPIRES": (60, 1, 7 * 24 * 3600, "seconds a presigned overflow URL stays valid"),
+    "ACCESS_ES_IAM_ROLE_SECONDS": (3600, 900, 43200, "seconds the temporary credentials of an assumed IAM role last"),
 }
 # S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens, starting and ending alphanumeric.
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -79,6 +80,12 @@ class Settings:
     upstream_proxy: str | None      # outbound proxy URL for the upstream (None: connect directly)
     on_lambda: bool                 # running in AWS Lambda (the envelope size rule applies)
     lambda_runtime: str             # AWS_EXECUTION_ENV, e.g. AWS_Lambda_python3.11 ("" off Lambda)
+    iam_roles: tuple[tuple[str, str], ...]  # (access-es role, IAM role ARN) to sign its requests as
+    iam_role_seconds: int           # lifetime of the assumed roles' credentials
+
+    def iam_role_of(self, role: str) -> str | None:
+        """The IAM role ARN that signs for an access-es role (ACCESS_ES_IAM_ROLES), if any."""
+        return dict(self.iam_roles).get(role)
 
     @property
     def endpoint_host(self) -> str:
@@ -307,6 +314,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             problems.append(f"ACCESS_ES_OVERFLOW_SIZE={raw_size!r} must be a whole number of body bytes "
                             "(leave it unset for the exact Lambda rule)")
 
+    iam_roles = parse_iam_roles(get("ACCESS_ES_IAM_ROLES"), problems)
+
     if problems:
         raise ConfigError(problems)
     return Settings(
@@ -332,4 +341,26 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         upstream_proxy=outbound_proxy(endpoint, env),
         on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
         lambda_runtime=env.get("AWS_EXECUTION_ENV", ""),
+        iam_roles=iam_roles,
+        iam_role_seconds=integers["ACCESS_ES_IAM_ROLE_SECONDS"],
     )
+
+
+def parse_iam_roles(value: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    """`admin=arn:aws:iam::111122223333:role/es-admin,readonly=arn:...:role/es-readonly`, either or both."""
+    from .accounts import IAM_ROLE_ARN, ROLES
+
+    mapping: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        role, sep, arn = (x.strip() for x in item.partition("="))
+        if not sep or role not in ROLES:
+            problems.append(f"ACCESS_ES_IAM_ROLES: {item!r} must be ROLE=ARN with ROLE one of {', '.join(ROLES)}, "
+                            "e.g. readonly=arn:aws:iam::111122223333:role/es-readonly")
+        elif role in mapping:
+            problems.append(f"ACCESS_ES_IAM_ROLES names {role!r} twice")
+        elif not IAM_ROLE_ARN.fullmatch(arn):
+            problems.append(f"ACCESS_ES_IAM_ROLES: {arn!r} (for {role}) is not an IAM role ARN "
+                            "(arn:aws:iam::ACCOUNT_ID:role/NAME)")
+        else:
+            mapping[role] = arn
+    return tuple(sorted(mapping.items()))

@@ -93,10 +93,13 @@ class AWS4Signer:
         self._clock_offset = 0.0  # seconds to add to our clock, learnt from AWS's "Signature expired"
 
     def sign(self, method: str, url: str, host: str, body: bytes, *, identity: object = None) -> dict[str, str]:
+        # Frozen once per request: a role key rotating mid-signature cannot mix two key pairs.
+        return self.sign_with(self.credentials().get_frozen_credentials(), method, url, host, body)
+
+    def sign_with(self, frozen: Any, method: str, url: str, host: str, body: bytes) -> dict[str, str]:
+        """The signature headers with these (frozen) credentials, at our clock plus the offset."""
         from botocore.awsrequest import AWSRequest
 
-        # Frozen once per request: a role key rotating mid-signature cannot mix two key pairs.
-        frozen = self._resolve().get_frozen_credentials()
         headers = {"Host": host, "X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()}
         request = AWSRequest(method=method, url=url, headers=headers, data=body)
         _signer_class()(frozen, self.service, self.region, self._clock_offset).add_auth(request)
@@ -117,7 +120,8 @@ class AWS4Signer:
             return True
         return False
 
-    def _resolve(self) -> Any:
+    def credentials(self) -> Any:
+        """The proxy's own credentials (botocore's, refreshable), loaded on first use."""
         creds = self._credentials
         if creds is None:
             creds = self._load_credentials()
@@ -132,8 +136,11 @@ class AWS4Signer:
 
 
 def signer_for(settings: Any) -> Signer:
-    """The signer the settings call for: the proxy's own identity, for `es` or `aoss`."""
-    return AWS4Signer(settings.region, settings.service)
+    """The signer the settings call for: each account's IAM role (ACCESS_ES_IAM_ROLES, or its own), else
+    the proxy's own identity, for `es` or `aoss`."""
+    from .iam_roles import RoleSigner
+
+    return RoleSigner(settings.region, settings.service, dict(settings.iam_roles), settings.iam_role_seconds)
 
 
 _SIGNER_CLASS: type | None = None

@@ -159,3 +159,34 @@ def test_users_command_with_an_unreachable_table_says_why():
 def test_serve_refuses_zero_threads_or_processes(option):
     r = run("serve", option, "0")
     assert r.returncode == 2 and "at least 1" in r.stderr
+
+
+def test_users_get_and_lose_their_own_iam_role(users_env, tmp_path):
+    arn = "arn:aws:iam::111122223333:role/partners/acme-reader"
+    r = run("users", "add", "acme", "--iam-role", arn, input="acme-password-1\n", env=users_env)
+    assert r.returncode == 0 and f"added acme (readonly, signed as {arn})" in r.stdout, r.stderr
+    run("users", "add", "dave", input="dave-password-1\n", env=users_env)
+    assert run("users", "list", env=users_env).stdout.splitlines() == [f"acme\treadonly\t{arn}", "dave\treadonly"]
+    assert json.loads((tmp_path / "users.json").read_text())["users"]["acme"]["iam_role"] == arn
+    other = "arn:aws:iam::111122223333:role/es-readonly-eu"
+    r = run("users", "set", "dave", "--iam-role", other, env=users_env)
+    assert r.returncode == 0 and f"dave: readonly, signed as {other}" in r.stdout
+    before = json.loads((tmp_path / "users.json").read_text())["users"]["acme"]["password_hash"]
+    r = run("users", "set", "acme", "--no-iam-role", "--role", "admin", env=users_env)
+    assert r.returncode == 0 and "acme: admin, signed as the IAM role of its role" in r.stdout
+    after = json.loads((tmp_path / "users.json").read_text())["users"]["acme"]
+    assert "iam_role" not in after and after["password_hash"] == before and after["role"] == "admin"
+    run("users", "passwd", "dave", input="dave-password-2\n", env=users_env)  # keeps its IAM role
+    assert run("users", "list", env=users_env).stdout.splitlines() == ["acme\tadmin", f"dave\treadonly\t{other}"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["users", "add", "x1", "--iam-role", "es-admin"], "invalid IAM role ARN 'es-admin'"),
+    (["users", "set", "dave"], "nothing to change"),
+    (["users", "set", "nobody", "--no-iam-role"], "no account 'nobody'"),
+    (["users", "set", "dave", "--iam-role", "arn:aws:iam::1:role/x"], "invalid IAM role ARN"),
+])
+def test_bad_iam_role_commands_say_why(users_env, args, message):
+    run("users", "add", "dave", input="dave-password-1\n", env=users_env)
+    r = run(*args, input="x1-password-1\n", env=users_env)
+    assert r.returncode != 0 and message in r.stderr, (r.stdout, r.stderr)

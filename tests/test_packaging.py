@@ -55,6 +55,8 @@ def test_zappa_settings_are_valid_and_complete():
         assert resources["es"].startswith("arn:aws:es:") and resources["es"].endswith("/*")
         assert ":table/" in resources["dynamodb"] and resources["s3"].endswith("/overflow/*")
         assert ":parameter/" in resources["ssm"]
+        # the IAM roles of ACCESS_ES_IAM_ROLES, by name (README: "The domain as the second wall")
+        assert all(":role/" in arn for arn in resources["sts"]) and len(resources["sts"]) == 2
     for stage in ("dev", "production"):
         effective = {**dev, **settings[stage]}  # a stage's own keys over those of the stage it extends
         # Zappa's default debug (on) answers an exception that escapes the app with its traceback;

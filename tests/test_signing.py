@@ -175,8 +175,13 @@ def test_the_proxy_signs_as_itself_whatever_the_identity():
 def test_the_settings_choose_the_service_and_region():
     from types import SimpleNamespace
 
-    signer = signer_for(SimpleNamespace(region="eu-west-3", service="aoss"))
-    assert isinstance(signer, AWS4Signer) and (signer.region, signer.service) == ("eu-west-3", "aoss")
+    from access_es.iam_roles import RoleSigner
+
+    arn = "arn:aws:iam::111122223333:role/es-readonly"
+    signer = signer_for(SimpleNamespace(region="eu-west-3", service="aoss", iam_roles=(("readonly", arn),),
+                                        iam_role_seconds=900))
+    assert isinstance(signer, RoleSigner) and (signer.own.region, signer.own.service) == ("eu-west-3", "aoss")
+    assert signer.mapping == {"readonly": arn} and signer.seconds == 900
 
 
 def test_no_credentials_is_a_clear_error():

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..access import ROLES
+# admin may send anything; readonly only reads (access.py's rule).
+ROLES = ("admin", "readonly")
 
 # Letters, digits and . _ @ - : no ':' (Basic auth splits on the first one), no spaces or controls.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 MIN_PASSWORD_LENGTH = 8
+# An IAM role's ARN, in any partition: arn:aws:iam::111122223333:role/path/name.
+IAM_ROLE_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
 
 
 class AccountError(ValueError):
@@ -21,6 +24,7 @@ class Account:
     name: str
     role: str
     password_hash: str
+    iam_role: str | None = None   # the ARN this account's requests are signed as, over the role mapping
 
     @property
     def readonly(self) -> bool:
@@ -47,3 +51,9 @@ def check_password(password: str) -> str:
     if any(c in password for c in "\r\n\x00"):
         raise AccountError("the password may not contain line breaks or NUL characters")
     return password
+
+
+def check_iam_role(arn: str) -> str:
+    if not IAM_ROLE_ARN.fullmatch(arn or ""):
+        raise AccountError(f"invalid IAM role ARN {arn!r}: use arn:aws:iam::ACCOUNT_ID:role/NAME")
+    return arn

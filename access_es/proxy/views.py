@@ -12,6 +12,7 @@ from ..auth import SESSION_COOKIE, who_is_asking
 from ..browser import wants_page
 from ..errors import Forbidden, Unauthorized
 from ..record import record_of
+from ..iam_roles import iam_role_for, role_name
 from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
 from .response import client_headers, rewrite_location
 from .upstream import Upstream
@@ -99,9 +100,12 @@ def proxy(_: str):
         if reason:
             raise Forbidden(reason)
     record.bytes_in = len(body)
+    iam_role = iam_role_for(account, dict(settings.iam_roles))
+    if iam_role:
+        record.iam_role = role_name(iam_role)
     answer = upstream().send(
         request.method, path, query, upstream_headers(request.headers.items(), SESSION_COOKIE), body,
-        repeatable=safe_to_repeat(request.method, path),
+        repeatable=safe_to_repeat(request.method, path), identity=account,
     )
     record.retried = answer.retried or None
     record.upstream_status = answer.status

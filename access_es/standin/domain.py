@@ -131,6 +131,8 @@ class StandIn:
         self.routes: dict[str, Handler] = {}
         # keys whose session token AWS considers expired (their signatures verify, and are refused)
         self.expired_keys: set[str] = set()
+        # temporary keys' expiry times (the STS stand-in's `expires`): refused from then on
+        self.key_expiry: dict[str, datetime] = {}
         self.indices: dict[str, dict[str, dict]] = sample_indices() if sample_data else {}
         self._lock = threading.Lock()
         self._server = _Server((host, port), _make_handler(self))
@@ -181,7 +183,8 @@ class StandIn:
         try:
             verified = verify(req.method, req.target, req.headers, req.body, keys=self.keys, region=self.region,
                               service=self.service, now=self.clock(), strict_query=self.strict_query)
-            if verified.access_key in self.expired_keys:
+            expiry = self.key_expiry.get(verified.access_key)
+            if verified.access_key in self.expired_keys or (expiry is not None and self.clock() >= expiry):
                 raise SignatureError(403, "ExpiredTokenException",
                                      "The security token included in the request is expired")
         except SignatureError as e:

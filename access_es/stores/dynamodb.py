@@ -84,8 +84,11 @@ class DynamoTable:
                 return iter(sorted(accounts, key=lambda a: a.name))
 
     def put(self, account: Account) -> None:
-        self.call("put_item", Item={"pk": {"S": USER + account.name}, "role": {"S": account.role},
-                                    "password_hash": {"S": account.password_hash}})
+        item = {"pk": {"S": USER + account.name}, "role": {"S": account.role},
+                "password_hash": {"S": account.password_hash}}
+        if account.iam_role:
+            item["iam_role"] = {"S": account.iam_role}
+        self.call("put_item", Item=item)
 
     def remove(self, name: str) -> bool:
         old = self.call("delete_item", Key={"pk": {"S": USER + name}}, ReturnValues="ALL_OLD")
@@ -93,7 +96,8 @@ class DynamoTable:
 
 
 def _account(item: dict) -> Account:
-    return Account(item["pk"]["S"][len(USER):], item["role"]["S"], item["password_hash"]["S"])
+    return Account(item["pk"]["S"][len(USER):], item["role"]["S"], item["password_hash"]["S"],
+                   item.get("iam_role", {}).get("S"))
 
 
 class _Sessions:

@@ -50,7 +50,8 @@ class FileAccounts:
                 data = json.load(f)
             users = data["users"]
             return {
-                name: Account(name=name, role=entry["role"], password_hash=entry["password_hash"])
+                name: Account(name=name, role=entry["role"], password_hash=entry["password_hash"],
+                              iam_role=entry.get("iam_role"))
                 for name, entry in users.items()
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
@@ -65,7 +66,7 @@ class FileAccounts:
     def _write(self, accounts: dict[str, Account]) -> None:
         data = {
             "users": {
-                a.name: {"role": a.role, "password_hash": a.password_hash}
+                a.name: {"role": a.role, "password_hash": a.password_hash, **({"iam_role": a.iam_role} if a.iam_role else {})}
                 for a in sorted(accounts.values(), key=lambda a: a.name)
             }
         }
