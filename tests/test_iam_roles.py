@@ -100,9 +100,9 @@ def test_both_stores_keep_an_accounts_iam_role(tmp_path, moto_env):
     from access_es.stores import init_store
 
     table = f"dynamodb://access-es-iam-{uuid.uuid4().hex[:6]}"
-    init_store(table)
+    init_store(table, REGION)
     for location in [str(tmp_path / "users.json"), table]:
-        stores = open_stores(location)
+        stores = open_stores(location, REGION)
         stores.accounts.put(Account("acme", "readonly", "hash", PARTNER_ARN))
         stores.accounts.put(Account("bob", "readonly", "hash"))
         assert stores.accounts.get("acme").iam_role == PARTNER_ARN
