@@ -50,6 +50,10 @@ def check_password(password: str) -> str:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if any(c in password for c in "\r\n\x00"):
         raise AccountError("the password may not contain line breaks or NUL characters")
+    from .keys import KEY_PREFIX
+
+    if password.startswith(KEY_PREFIX):
+        raise AccountError(f"the password may not start with {KEY_PREFIX!r}: that is how API keys start")
     return password
 
 

@@ -1,9 +1,9 @@
-"""Where state lives: accounts, login sessions and failure counters, behind three small interfaces,
+"""Where state lives: accounts, login sessions, API keys and failure counters, behind four small interfaces,
 with two backends side by side, chosen by ACCESS_ES_USERS:
 
-- a path (`users.json`): accounts in that JSON file, sessions and counters in an SQLite file beside
-  it (`users.json.state.db`), shared by every process on the machine (files.py);
-- `dynamodb://TABLE`: all three in one DynamoDB table, shared by every Lambda container
+- a path (`users.json`): accounts in that JSON file, sessions, API keys and counters in an SQLite
+  file beside it (`users.json.state.db`), shared by every process on the machine (files.py);
+- `dynamodb://TABLE`: all four in one DynamoDB table, shared by every Lambda container
   (dynamodb.py).
 
 Sessions live server-side so that logging out really ends a session: the cookie only names it.
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Iterator, Protocol
 
 from ..accounts import Account
+from ..accounts.keys import KeyRecord
 from ..errors import StoreUnavailable  # noqa: F401  (the stores raise it; importers find it here)
 
 DYNAMODB_SCHEME = "dynamodb://"
@@ -50,6 +51,24 @@ class SessionStore(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+class KeyStore(Protocol):
+    """API keys by id (accounts/keys.py): only their hashes. Read on every request a key makes, never
+    cached, so a revoked key is dead at its next request in every process."""
+
+    def create(self, record: KeyRecord) -> None:
+        """Add a key; AccountError if its account has a key of that name already."""
+
+    def get(self, key_id: str) -> KeyRecord | None: ...
+
+    def of_account(self, account: str | None = None) -> list[KeyRecord]:
+        """The keys of `account` (of every account when None), by account, then creation."""
+
+    def touch(self, key_id: str, last_used: float) -> None:
+        """Record a use; never brings back a deleted key."""
+
+    def delete(self, key_id: str) -> bool: ...
+
+
 class CounterStore(Protocol):
     """Atomic counters for login throttling; a key names one account or address in one window."""
 
@@ -67,6 +86,19 @@ class Stores:
     accounts: AccountStore
     sessions: SessionStore
     counters: CounterStore
+    keys: KeyStore
+
+    def remove_account(self, name: str) -> bool:
+        """Remove an account and its API keys (keys first: a failure halfway leaves fewer keys, never
+        keys without their account to come back to life in a new account of the same name)."""
+        self.remove_keys_of(name)
+        return self.accounts.remove(name)
+
+    def remove_keys_of(self, name: str) -> int:
+        keys = self.keys.of_account(name)
+        for key in keys:
+            self.keys.delete(key.id)
+        return len(keys)
 
 
 def open_stores(location: str, region: str | None = None) -> Stores:
@@ -76,11 +108,11 @@ def open_stores(location: str, region: str | None = None) -> Stores:
         from .dynamodb import DynamoTable
 
         table = DynamoTable(location[len(DYNAMODB_SCHEME):], region)
-        return Stores(location, table, table.sessions, table.counters)
+        return Stores(location, table, table.sessions, table.counters, table.keys)
     from .files import FileAccounts, SqliteState
 
     state = SqliteState(location + ".state.db")
-    return Stores(location, FileAccounts(location), state.sessions, state.counters)
+    return Stores(location, FileAccounts(location), state.sessions, state.counters, state.keys)
 
 
 def init_store(location: str, region: str | None = None) -> str:

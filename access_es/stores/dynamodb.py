@@ -1,13 +1,15 @@
-"""The DynamoDB backend (ACCESS_ES_USERS=dynamodb://TABLE): accounts, sessions and throttling
-counters in one table, so accounts change without a redeploy and every Lambda container sees the
+"""The DynamoDB backend (ACCESS_ES_USERS=dynamodb://TABLE): accounts, sessions, API keys and
+throttling counters in one table, so accounts change without a redeploy and every Lambda container sees the
 same sessions and counters.
 
 One partition key, `pk` (string); items are told apart by its prefix:
     user#NAME        role, password_hash
     session#HASH     account, created, last_seen, expires_at
     counter#KEY      count, expires_at
-`expires_at` (epoch seconds) is the table's TTL attribute, so DynamoDB deletes stale sessions and
-counters by itself; reads still check times, because TTL deletion can lag by hours.
+    apikey#ID        account, name, hash, created, expires, last_used, expires_at
+`expires_at` (epoch seconds) is the table's TTL attribute, so DynamoDB deletes stale sessions,
+counters and keys (a week after they expire, so `keys list` still shows them for a while) by
+itself; reads still check times, because TTL deletion can lag by hours.
 
 boto3 is imported on first use, not at start-up (a Lambda cold start pays for every import).
 """
@@ -17,11 +19,13 @@ import threading
 import time
 from typing import Any, Iterator
 
-from ..accounts import Account
+from ..accounts import Account, AccountError
+from ..accounts.keys import KeyRecord
 from ..errors import aws_error_code
 from . import SessionRecord, StoreUnavailable
 
-USER, SESSION, COUNTER = "user#", "session#", "counter#"
+USER, SESSION, COUNTER, KEY = "user#", "session#", "counter#", "apikey#"
+KEY_KEPT_AFTER_EXPIRY = 7 * 86400
 
 
 def _client(region: str | None) -> Any:
@@ -53,6 +57,7 @@ class DynamoTable:
         self._lock = threading.Lock()
         self.sessions = _Sessions(self)
         self.counters = _Counters(self)
+        self.keys = _Keys(self)
 
     def call(self, operation: str, **kwargs: Any) -> dict:
         if self._client is None:
@@ -72,16 +77,21 @@ class DynamoTable:
         return _account(item) if item else None
 
     def all(self) -> Iterator[Account]:
-        accounts, start = [], None
+        items = self.scan("begins_with(pk, :u)", {":u": {"S": USER}})
+        return iter(sorted((_account(i) for i in items), key=lambda a: a.name))
+
+    def scan(self, condition: str, values: dict) -> list[dict]:
+        """Every item matching `condition`, across pages (consistent: a key just revoked is gone)."""
+        items, start = [], None
         while True:
-            kwargs = {"FilterExpression": "begins_with(pk, :u)", "ExpressionAttributeValues": {":u": {"S": USER}}}
+            kwargs = {"FilterExpression": condition, "ExpressionAttributeValues": values, "ConsistentRead": True}
             if start:
                 kwargs["ExclusiveStartKey"] = start
             page = self.call("scan", **kwargs)
-            accounts += [_account(i) for i in page.get("Items", [])]
+            items += page.get("Items", [])
             start = page.get("LastEvaluatedKey")
             if not start:
-                return iter(sorted(accounts, key=lambda a: a.name))
+                return items
 
     def put(self, account: Account) -> None:
         item = {"pk": {"S": USER + account.name}, "role": {"S": account.role},
@@ -151,6 +161,58 @@ class _Counters:
 
     def reset(self, key: str) -> None:
         self.t.call("delete_item", Key={"pk": {"S": COUNTER + key}})
+
+
+class _Keys:
+    def __init__(self, table: DynamoTable):
+        self.t = table
+
+    def create(self, record: KeyRecord) -> None:
+        # Names are unique per account: checked here (one person or operator creates keys at a time),
+        # the item itself only if its id is new.
+        if any(k.name == record.name for k in self.of_account(record.account)):
+            raise AccountError(f"account {record.account!r} has a key named {record.name!r} already")
+        item = {"pk": {"S": KEY + record.id}, "account": {"S": record.account}, "name": {"S": record.name},
+                "hash": {"S": record.hash}, "created": {"N": repr(record.created)},
+                "expires": {"N": repr(record.expires)},
+                "expires_at": {"N": str(int(record.expires) + KEY_KEPT_AFTER_EXPIRY)}}
+        try:
+            self.t.call("put_item", Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except Exception as e:  # an id drawn twice (64 random bits): never overwrite a key
+            if type(e).__name__ == "ConditionalCheckFailedException":
+                raise AccountError("a key with that id exists already; try again") from None
+            raise
+
+    def get(self, key_id: str) -> KeyRecord | None:
+        item = self.t.call("get_item", Key={"pk": {"S": KEY + key_id}}, ConsistentRead=True).get("Item")
+        return _key(item) if item else None
+
+    def of_account(self, account: str | None = None) -> list[KeyRecord]:
+        if account is None:
+            items = self.t.scan("begins_with(pk, :k)", {":k": {"S": KEY}})
+        else:
+            items = self.t.scan("begins_with(pk, :k) AND account = :a", {":k": {"S": KEY}, ":a": {"S": account}})
+        return sorted((_key(i) for i in items), key=lambda k: (k.account, k.created))
+
+    def touch(self, key_id: str, last_used: float) -> None:
+        try:
+            self.t.call("update_item", Key={"pk": {"S": KEY + key_id}}, UpdateExpression="SET last_used = :t",
+                        ConditionExpression="attribute_exists(pk)",
+                        ExpressionAttributeValues={":t": {"N": repr(last_used)}})
+        except Exception as e:  # revoked meanwhile: an update must not bring it back
+            if type(e).__name__ != "ConditionalCheckFailedException":
+                raise
+
+    def delete(self, key_id: str) -> bool:
+        old = self.t.call("delete_item", Key={"pk": {"S": KEY + key_id}}, ReturnValues="ALL_OLD")
+        return "Attributes" in old
+
+
+def _key(item: dict) -> KeyRecord:
+    last_used = item.get("last_used", {}).get("N")
+    return KeyRecord(item["pk"]["S"][len(KEY):], item["account"]["S"], item["name"]["S"], item["hash"]["S"],
+                     float(item["created"]["N"]), float(item["expires"]["N"]),
+                     float(last_used) if last_used is not None else None)
 
 
 def create_table(table: str, region: str | None = None) -> str:

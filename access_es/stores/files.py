@@ -1,5 +1,5 @@
-"""The file backend (ACCESS_ES_USERS=path), the local default: accounts in a JSON file, sessions and
-throttling counters in an SQLite database beside it.
+"""The file backend (ACCESS_ES_USERS=path), the local default: accounts in a JSON file, sessions, API
+keys and throttling counters in an SQLite database beside it.
 
 Accounts:
 
@@ -20,6 +20,7 @@ import time
 from typing import Iterator
 
 from ..accounts import Account, AccountError
+from ..accounts.keys import KeyRecord
 from . import SessionRecord, StoreUnavailable
 
 
@@ -104,14 +105,16 @@ class FileAccounts:
 
 
 class SqliteState:
-    """Sessions and counters in one SQLite file: atomic, shared by every process and thread on this
-    machine, and kept across restarts. WAL mode lets readers work while a writer commits."""
+    """Sessions, API keys and counters in one SQLite file: atomic, shared by every process and thread
+    on this machine, and kept across restarts (back it up with the accounts file: the keys are
+    there). WAL mode lets readers work while a writer commits."""
 
     def __init__(self, path: str):
         self.path = path
         self._local = threading.local()
         self.sessions = _SqliteSessions(self)
         self.counters = _SqliteCounters(self)
+        self.keys = _SqliteKeys(self)
 
     def db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -126,6 +129,11 @@ class SqliteState:
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, "
                     "expires REAL NOT NULL)"
+                )
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, account TEXT NOT NULL, "
+                    "name TEXT NOT NULL, hash TEXT NOT NULL, created REAL NOT NULL, expires REAL NOT NULL, "
+                    "last_used REAL, UNIQUE (account, name))"
                 )
                 os.chmod(self.path, 0o600)
             except (sqlite3.Error, OSError) as e:
@@ -180,3 +188,39 @@ class _SqliteCounters:
 
     def reset(self, key: str) -> None:
         self.state.run("DELETE FROM counters WHERE key = ?", (key,))
+
+
+class _SqliteKeys:
+    COLUMNS = "id, account, name, hash, created, expires, last_used"
+
+    def __init__(self, state: SqliteState):
+        self.state = state
+
+    def create(self, record: KeyRecord) -> None:
+        self.state.run("DELETE FROM api_keys WHERE expires < ?", (time.time() - 7 * 86400,))
+        try:
+            self.state.db().execute(f"INSERT INTO api_keys ({self.COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                    (record.id, record.account, record.name, record.hash, record.created,
+                                     record.expires, record.last_used))
+        except sqlite3.IntegrityError:
+            raise AccountError(f"account {record.account!r} has a key named {record.name!r} already") from None
+        except sqlite3.Error as e:
+            raise StoreUnavailable(f"session database {self.state.path} failed: {e}") from None
+
+    def get(self, key_id: str) -> KeyRecord | None:
+        rows = self.state.run(f"SELECT {self.COLUMNS} FROM api_keys WHERE id = ?", (key_id,))
+        return KeyRecord(*rows[0]) if rows else None
+
+    def of_account(self, account: str | None = None) -> list[KeyRecord]:
+        if account is None:
+            rows = self.state.run(f"SELECT {self.COLUMNS} FROM api_keys ORDER BY account, created")
+        else:
+            rows = self.state.run(f"SELECT {self.COLUMNS} FROM api_keys WHERE account = ? ORDER BY created",
+                                  (account,))
+        return [KeyRecord(*row) for row in rows]
+
+    def touch(self, key_id: str, last_used: float) -> None:
+        self.state.run("UPDATE api_keys SET last_used = ? WHERE id = ?", (last_used, key_id))
+
+    def delete(self, key_id: str) -> bool:
+        return bool(self.state.run("DELETE FROM api_keys WHERE id = ? RETURNING id", (key_id,)))
