@@ -6,7 +6,8 @@ including those the server or the Lambda adapter answers without the app) and ke
 environ under ENVIRON_KEY, the one key of ours there. Each layer fills in what it alone knows:
 
 - the Lambda adapter: the API Gateway request id;
-- authentication (auth/): the account, the way it proved itself, why a session ended;
+- authentication (auth/): the account, the way it proved itself (and the API key's name), why a
+  session ended;
 - the proxy view: the upstream path, status and time, a retry, the IAM role it signed as, the bytes sent up;
 - the error renderer (errors.py) and our own pages: why the request was refused;
 - the overflow rule: where a large answer went;
@@ -33,7 +34,8 @@ class RequestRecord:
     started: float = 0.0                 # time.monotonic() at the door
     # who is asking
     account: "Account | None" = None
-    auth: str | None = None              # how they proved it: "basic", "session"
+    auth: str | None = None              # how they proved it: "key", "basic", "session"
+    key_name: str | None = None          # the API key's name (never the key), when auth is "key"
     session_ended: str | None = None     # why a session cookie no longer counts
     # the upstream
     upstream_path: str | None = None
@@ -55,6 +57,7 @@ class RequestRecord:
             "request_id": self.request_id,
             "account": self.account.name if self.account is not None else None,
             "auth": self.auth,
+            "key_name": self.key_name,
             "session_ended": self.session_ended,
             "path": self.upstream_path or self.path,
             "upstream_status": self.upstream_status,

@@ -10,7 +10,8 @@ here.
 Every problem is collected before anything is reported, so an operator fixes a deployment in one
 round instead of one error per restart (the shape oauth2-proxy's pkg/validation taught us).
 The `users` and `bucket` commands need only a piece of the configuration, not a whole proxy's:
-they call the readers below (users_location, overflow_prefix, aws_region) that load_settings uses.
+they call the readers below (users_location, key_max_days, overflow_prefix, aws_region) that
+load_settings uses.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ INTEGER_SETTINGS = {
     "ACCESS_ES_TRUST_PROXY": (0, 0, 5, "reverse proxies in front whose X-Forwarded-For/-Proto to trust"),
     "ACCESS_ES_OVERFLOW_EXPIRES": (60, 1, 7 * 24 * 3600, "seconds a presigned overflow URL stays valid"),
     "ACCESS_ES_IAM_ROLE_SECONDS": (3600, 900, 43200, "seconds the temporary credentials of an assumed IAM role last"),
+    "ACCESS_ES_KEY_MAX_DAYS": (90, 1, 3650, "days an API key lives at most, and by default"),
 }
 # S3 bucket names: 3-63 lower-case letters, digits, dots and hyphens, starting and ending alphanumeric.
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -82,6 +84,7 @@ class Settings:
     lambda_runtime: str             # AWS_EXECUTION_ENV, e.g. AWS_Lambda_python3.11 ("" off Lambda)
     iam_roles: tuple[tuple[str, str], ...]  # (access-es role, IAM role ARN) to sign its requests as
     iam_role_seconds: int           # lifetime of the assumed roles' credentials
+    key_max_days: int               # an API key's default and maximum lifetime, days
 
     def iam_role_of(self, role: str) -> str | None:
         """The IAM role ARN that signs for an access-es role (ACCESS_ES_IAM_ROLES), if any."""
@@ -135,6 +138,21 @@ def users_location(env: Mapping[str, str] | None = None) -> str:
     """Where accounts live; the `users` commands need only this, not a whole proxy configuration."""
     env = os.environ if env is None else env
     return env.get("ACCESS_ES_USERS", "").strip() or DEFAULT_USERS
+
+
+def key_max_days(env: Mapping[str, str] | None = None) -> int:
+    """An API key's default and maximum lifetime in days (the `keys` commands need only this);
+    ConfigError when it is not a whole number in range."""
+    env = os.environ if env is None else env
+    default, low, high, meaning = INTEGER_SETTINGS["ACCESS_ES_KEY_MAX_DAYS"]
+    raw = env.get("ACCESS_ES_KEY_MAX_DAYS", "").strip()
+    try:
+        days = int(raw) if raw else default
+    except ValueError:
+        days = low - 1
+    if not low <= days <= high:
+        raise ConfigError([f"ACCESS_ES_KEY_MAX_DAYS={raw!r} must be a whole number from {low} to {high} ({meaning})"])
+    return days
 
 
 def overflow_prefix(env: Mapping[str, str] | None = None) -> str:
@@ -343,6 +361,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lambda_runtime=env.get("AWS_EXECUTION_ENV", ""),
         iam_roles=iam_roles,
         iam_role_seconds=integers["ACCESS_ES_IAM_ROLE_SECONDS"],
+        key_max_days=integers["ACCESS_ES_KEY_MAX_DAYS"],
     )
 
 

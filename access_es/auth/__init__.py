@@ -1,5 +1,6 @@
 """Who is asking: one entry point, who_is_asking(), and one module per way in.
 
+- apikey.py: an API key, sent with every request by scripts (as the Basic password, or Bearer);
 - basic.py: HTTP Basic credentials, sent with every request by API clients;
 - session.py: a browser's session cookie, after a login with the form (pages.py).
 
@@ -7,11 +8,12 @@ Each way in answers `account_of_request()`: the account its credentials prove, N
 carries none of its kind, or an error (Unauthorized, BadRequest) when they are wrong. who_is_asking
 asks them in WAYS_IN's order, and the first that finds credentials of its kind decides alone: a
 wrong Basic password is never rescued by a session cookie. What it found (the account and the way
-in) goes on the request's record. A new way in (SSO next) is a module with a NAME and
+in) goes on the request's record. A new way in (SSO next) is a module with a NAME, init_app and
 account_of_request, placed in WAYS_IN.
 
-All of them keep their state in the stores (access_es/stores: accounts, sessions, the throttle's
-counters) and check passwords through credentials.py (throttled, one at a time per name).
+All of them keep their state in the stores (access_es/stores: accounts, sessions, API keys, the
+throttle's counters) and check passwords through credentials.py (throttled, one at a time per
+name); API keys are checked apart from passwords (apikey.py), counted by the same throttle.
 """
 from __future__ import annotations
 
@@ -20,12 +22,12 @@ from flask import Flask
 from ..accounts import Account
 from ..record import current as current_record
 from ..stores import Stores
-from . import basic, session
+from . import apikey, basic, session
 from .credentials import check_credentials, client_address, share_name_locks_across_processes  # noqa: F401
 from .session import SESSION_COOKIE, end_session, start_session  # noqa: F401
 from .throttle import Throttle
 
-WAYS_IN = (basic, session)
+WAYS_IN = (apikey, basic, session)
 
 
 def init_app(app: Flask, store: Stores) -> None:

@@ -1,7 +1,8 @@
 """The Basic way in: an API client sends its name and password with every request
 (`Authorization: Basic`). Verified once (credentials.py), then remembered for BASIC_CACHE_SECONDS so
 a client does not pay an Argon2 hash per request. Credentials sent decide alone: a wrong password
-is a 401 even with a valid session cookie beside it.
+is a 401 even with a valid session cookie beside it. A password that starts with `aes_` is an API
+key (apikey.py's to check, never remembered here: a revoked key must not live on in this cache).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import time
 from flask import current_app, request
 
 from ..accounts import Account
+from ..accounts.keys import KEY_PREFIX
 from ..errors import BadRequest, Unauthorized
 from .credentials import account_stamp, check_credentials, client_address, name_lock, stores
 
@@ -62,7 +64,7 @@ def account_of_request() -> Account | None:
     """The account whose Basic credentials this request carries; None when it carries none.
     Raises Unauthorized when they are wrong, BadRequest when they are malformed."""
     creds = basic_credentials()
-    if creds is None:
+    if creds is None or creds[1].startswith(KEY_PREFIX):
         return None
     account = basic_account(*creds)
     if account is None:
