@@ -1,4 +1,4 @@
-"""The `access-es` command: serve, users, demo.
+"""The `access-es` command: serve, users, keys, check, bucket, demo.
 
 argparse rather than click: nothing here runs on Lambda, but it should start fast and stay small.
 Exit codes: 0 done, 1 the operation failed, 2 bad usage or configuration.
@@ -8,11 +8,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import time
+from collections import Counter
 from dataclasses import replace
 
 from .accounts import Account, AccountError, check_iam_role, check_name, check_password, check_role
+from .accounts.keys import expires_at
 from .errors import ProxyError, aws_error_code
-from .settings import DEFAULT_OVERFLOW_PREFIX, ConfigError, aws_region, overflow_prefix, users_location
+from .settings import DEFAULT_OVERFLOW_PREFIX, ConfigError, aws_region, key_max_days, overflow_prefix, users_location
 
 
 def _default_processes() -> int:
@@ -56,13 +59,27 @@ def main(argv: list[str] | None = None) -> int:
                           help="sign its requests as this IAM role (over ACCESS_ES_IAM_ROLES)")
     own_role.add_argument("--no-iam-role", action="store_true",
                           help="sign its requests as its role's IAM role again (ACCESS_ES_IAM_ROLES)")
-    usub.add_parser("list", help="list accounts, their roles and IAM roles")
+    usub.add_parser("list", help="list accounts, their roles, how many API keys each has, SSO accounts "
+                    "and IAM roles")
     usub.add_parser("init", help="create the accounts store (the DynamoDB table: on-demand, point-in-time "
                     "recovery, TTL); idempotent")
-    rm = usub.add_parser("remove", help="remove an account (ends its sessions)")
+    rm = usub.add_parser("remove", help="remove an account (ends its sessions, deletes its API keys)")
     rm.add_argument("name")
     pw = usub.add_parser("passwd", help="set a new password (ends the account's sessions)")
     pw.add_argument("name")
+
+    keys = sub.add_parser("keys", help="API keys for scripts: sent as the Basic password or as a Bearer token")
+    ksub = keys.add_subparsers(dest="keys_command", required=True)
+    kcreate = ksub.add_parser("create", help="make a key for ACCOUNT; printed once, alone on the last line")
+    kcreate.add_argument("account")
+    kcreate.add_argument("--name", default=None, help="what the key is for, unique per account (default: its id)")
+    kcreate.add_argument("--expires-days", type=int, default=None, metavar="N",
+                         help="days until it expires (default and maximum: ACCESS_ES_KEY_MAX_DAYS, 90 unless set)")
+    klist = ksub.add_parser("list", help="keys: name, id, created, expires, last used (never the key)")
+    klist.add_argument("account", nargs="?", default=None, help="only this account's keys")
+    krevoke = ksub.add_parser("revoke", help="revoke ACCOUNT's key NAME: refused from its next request on")
+    krevoke.add_argument("account")
+    krevoke.add_argument("name")
 
     check = sub.add_parser("check", help="verify the configuration end to end: credentials, the domain, "
                            "the overflow bucket, the accounts store")
@@ -96,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             return serve_command(args.host, args.port, args.threads, processes)
         if args.command == "users":
             return users_command(args)
+        if args.command == "keys":
+            return keys_command(args)
         if args.command == "check":
             from .check import run_check
 
@@ -140,13 +159,18 @@ def users_command(args: argparse.Namespace) -> int:
     if cmd == "init":
         print(init_store(location, region))
         return 0
-    store = open_stores(location, region).accounts
+    stores = open_stores(location, region)
+    store = stores.accounts
     if cmd == "list":
         accounts = list(store.all())
         if not accounts:
             print(f"no accounts in {store.location}")
+        counts = Counter(k.account for k in stores.keys.of_account())
         for account in accounts:
-            print(f"{account.name}\t{account.role}" + (f"\t{account.iam_role}" if account.iam_role else ""))
+            n = counts[account.name]
+            print(f"{account.name}\t{account.role}\t{n} key{'' if n == 1 else 's'}"
+                  + ("\tsso" if getattr(account, "sso", False) else "")
+                  + (f"\t{account.iam_role}" if account.iam_role else ""))
         return 0
     name = check_name(args.name)
     if cmd == "add":
@@ -155,6 +179,7 @@ def users_command(args: argparse.Namespace) -> int:
         role = check_role(args.role)
         iam_role = check_iam_role(args.iam_role) if args.iam_role is not None else None
         password = check_password(read_password())
+        stores.remove_keys_of(name)  # left by an earlier account of this name removed by hand: never revived
         store.put(Account(name=name, role=role, password_hash=hash_password(password), iam_role=iam_role))
         print(f"added {name} ({role}{', signed as ' + iam_role if iam_role else ''}) to {store.location}")
         return 0
@@ -172,9 +197,11 @@ def users_command(args: argparse.Namespace) -> int:
               f"{changed.iam_role or 'the IAM role of its role (ACCESS_ES_IAM_ROLES), else the proxy'}")
         return 0
     if cmd == "remove":
-        if not store.remove(name):
+        if store.get(name) is None:
             raise AccountError(f"no account {name!r} in {store.location}")
-        print(f"removed {name}")
+        keys = len(stores.keys.of_account(name))
+        stores.remove_account(name)
+        print(f"removed {name}" + (f" and its {keys} API key{'' if keys == 1 else 's'}" if keys else ""))
         return 0
     if cmd == "passwd":
         account = store.get(name)
@@ -185,6 +212,55 @@ def users_command(args: argparse.Namespace) -> int:
         print(f"password changed for {name}; its sessions have ended")
         return 0
     return 2
+
+
+def keys_command(args: argparse.Namespace) -> int:
+    from .accounts.keys import check_expires_days, check_key_name, create_key, revoke_key
+    from .stores import open_stores
+
+    stores = open_stores(users_location(), aws_region())
+    cmd = args.keys_command
+    if cmd == "list":
+        if args.account is not None and stores.accounts.get(check_name(args.account)) is None:
+            raise AccountError(f"no account {args.account!r} in {stores.location}")
+        keys = stores.keys.of_account(args.account)
+        if not keys:
+            print("no API keys" + (f" for {args.account}" if args.account else f" in {stores.location}"))
+            return 0
+        print("account\tname\tid\tcreated\texpires\tlast used")
+        max_days, now = key_max_days(), time.time()
+        for k in keys:
+            ends = expires_at(k, max_days)
+            print("\t".join([k.account, k.name, k.id, _when(k.created),
+                             _when(ends) + (" (expired)" if ends <= now else ""),
+                             _when(k.last_used) if k.last_used else "never"]))
+        return 0
+    name = check_name(args.account)
+    account = stores.accounts.get(name)
+    if account is None:
+        raise AccountError(f"no account {name!r} in {stores.location}")
+    if cmd == "create":
+        max_days = key_max_days()
+        days = check_expires_days(args.expires_days if args.expires_days is not None else max_days, max_days)
+        record, key = create_key(stores.keys, name, args.name, days)
+        print(f"created API key {record.name!r} for {name} ({account.role}), expires {_when(record.expires)}.")
+        print(f"Send it as the password of HTTP Basic with the name {name} (curl -u {name}:KEY), or as "
+              "'Authorization: Bearer KEY'. It is shown only now; the store keeps only its hash:")
+        print(key)
+        return 0
+    if cmd == "revoke":
+        key_name = check_key_name(args.name)
+        if not revoke_key(stores.keys, name, key_name):
+            raise AccountError(f"account {name!r} has no API key named {key_name!r}")
+        print(f"revoked API key {key_name!r} of {name}")
+        return 0
+    return 2
+
+
+def _when(epoch: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def bucket_command(args: argparse.Namespace) -> int:
