@@ -1,4 +1,5 @@
-"""The proxy's own routes, under /_access-es/ and never proxied: health, login, logout, home."""
+"""The proxy's own routes, under /_access-es/ and never proxied: health, login, logout, home, and a
+person's own API keys (create, shown once; list; revoke)."""
 from __future__ import annotations
 
 import io
@@ -10,8 +11,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
-from .auth import check_credentials, client_address, end_session, start_session
-from .errors import BadRequest, TooManyAttempts, Unauthorized
+from .accounts import Account, AccountError
+from .accounts.keys import check_expires_days, create_key, expires_at, revoke_key
+from .auth import check_credentials, client_address, end_session, start_session, who_is_asking
+from .errors import BadRequest, Forbidden, TooManyAttempts, Unauthorized
 from .record import current as current_record
 from .settings import is_local_path
 
@@ -149,7 +152,71 @@ def logout():
 def home():
     if not current_user.is_authenticated:
         raise Unauthorized("log in to see this page")
-    account = current_user.account
-    return render_template(
-        "home.html", account=account, home=home_url(), csrf_token=generate_csrf()
-    )
+    return _home(current_user.account)
+
+
+def _home(account: Account, status: int = 200, error: str | None = None, created: dict | None = None):
+    """The home page: who you are, your API keys (`created`: the one just made, shown this once)."""
+    from .auth.credentials import stores
+
+    max_days = current_app.extensions["access_es.settings"].key_max_days
+    keys = [{"name": k.name, "id": k.id, "created": _day(k.created), "expires": _day(expires_at(k, max_days)),
+             "last_used": _day(k.last_used) if k.last_used else "never"}
+            for k in stores().keys.of_account(account.name)]
+    page = render_template("home.html", account=account, home=home_url(), csrf_token=generate_csrf(),
+                           keys=keys, max_days=max_days, error=error, created=created)
+    # The page may show a key: never kept by a cache or the browser's history
+    return page, status, {"Cache-Control": "no-store"}
+
+
+def _day(epoch: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _person() -> Account:
+    """The account of the person logged in here. Keys are managed by a person with a session, never
+    with a key or Basic credentials (a leaked key must not be able to make itself a successor)."""
+    account = who_is_asking()
+    if account is None:
+        raise Unauthorized("log in to manage your API keys")
+    if current_record().auth != "session":
+        raise Forbidden("API keys are managed by a person logged in on /_access-es/, not with a key or a password "
+                        "sent by a script")
+    _check_csrf()
+    return account
+
+
+@bp.post("/keys")
+def create_api_key():
+    from .auth.credentials import stores
+
+    account = _person()
+    max_days = current_app.extensions["access_es.settings"].key_max_days
+    raw_days = request.form.get("expires_days", "").strip()
+    try:
+        try:
+            days = int(raw_days) if raw_days else max_days
+        except ValueError:
+            days = 0
+        check_expires_days(days, max_days)
+        record, key = create_key(stores().keys, account.name, request.form.get("name", "").strip() or None, days)
+    except AccountError as e:
+        current_record().reason = f"API key not created for {account.name!r}: {e}"
+        return _home(account, 400, str(e).replace("--expires-days", "Days").replace(" (ACCESS_ES_KEY_MAX_DAYS)", ""))
+    current_record().key_name = record.name
+    return _home(account, 200, created={"name": record.name, "key": key, "expires": _day(record.expires)})
+
+
+@bp.post("/keys/revoke")
+def revoke_api_key():
+    from .auth.credentials import stores
+
+    account = _person()
+    name = request.form.get("name", "")
+    if not revoke_key(stores().keys, account.name, name):
+        current_record().reason = f"no API key {name!r} of {account.name!r} to revoke"
+        return _home(account, 404, "You have no API key of that name (revoked already?).")
+    current_record().key_name = name
+    return redirect(url_for("access_es.home"), 303)
