@@ -7,7 +7,8 @@ import uuid
 import boto3
 import pytest
 
-from access_es.accounts import Account
+from access_es.accounts import Account, AccountError
+from access_es.accounts.keys import KeyRecord
 from access_es.stores import SessionRecord, StoreUnavailable, init_store, open_stores
 
 from .conftest import REGION
@@ -71,6 +72,36 @@ def test_counters_are_atomic(stores):
     assert c.count("x") == 0
     c.add("old", 1, time.time() - 1)
     assert c.count("old") == 0  # expired counters count for nothing, even before TTL removes them
+
+
+def test_keys(stores):
+    k = stores.keys
+    now = time.time()
+    assert k.get("0123456789abcdef") is None and k.of_account() == [] and k.of_account("alice") == []
+    one = KeyRecord("0123456789abcdef", "alice", "ci", "h" * 64, now, now + 86400)
+    two = KeyRecord("1123456789abcdef", "alice", "laptop", "i" * 64, now + 1, now + 2 * 86400)
+    three = KeyRecord("2123456789abcdef", "bob", "ci", "j" * 64, now, now + 86400)
+    for record in (one, two, three):
+        k.create(record)
+    assert k.get(one.id) == one and k.get(three.id) == three
+    assert k.of_account("alice") == [one, two] and k.of_account() == [one, two, three]
+    with pytest.raises(AccountError, match="has a key named 'ci' already"):
+        k.create(KeyRecord("3123456789abcdef", "alice", "ci", "k" * 64, now, now + 86400))
+    k.touch(one.id, now + 5)
+    assert k.get(one.id).last_used == now + 5
+    assert k.delete(one.id) is True and k.delete(one.id) is False
+    k.touch(one.id, now + 9)  # a use racing a revocation does not bring the key back
+    assert k.get(one.id) is None and k.of_account("alice") == [two]
+
+
+def test_removing_an_account_removes_its_keys(stores):
+    now = time.time()
+    stores.accounts.put(Account("carol", "admin", "h"))
+    stores.keys.create(KeyRecord("4123456789abcdef", "carol", "a", "h" * 64, now, now + 60))
+    stores.keys.create(KeyRecord("5123456789abcdef", "dave", "a", "h" * 64, now, now + 60))
+    assert stores.remove_account("carol") is True
+    assert stores.accounts.get("carol") is None and stores.keys.of_account("carol") == []
+    assert [x.account for x in stores.keys.of_account()] == ["dave"]
 
 
 def test_init_is_idempotent(tmp_path):
