@@ -1,6 +1,7 @@
 """The `access-es` command, run as a user would run it."""
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -26,7 +27,7 @@ def test_users_add_list_passwd_remove(users_env, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "added carol (admin)" in r.stdout
     r = run("users", "add", "dave", input="dave-password-1\n", env=users_env)  # readonly by default
-    assert run("users", "list", env=users_env).stdout.splitlines() == ["carol\tadmin", "dave\treadonly"]
+    assert run("users", "list", env=users_env).stdout.splitlines() == ["carol\tadmin\t0 keys", "dave\treadonly\t0 keys"]
     data = json.loads((tmp_path / "users.json").read_text())
     assert "carol-password-1" not in json.dumps(data)
     before = data["users"]["carol"]["password_hash"]
@@ -34,7 +35,7 @@ def test_users_add_list_passwd_remove(users_env, tmp_path):
     assert r.returncode == 0 and "sessions have ended" in r.stdout
     assert json.loads((tmp_path / "users.json").read_text())["users"]["carol"]["password_hash"] != before
     assert run("users", "remove", "dave", env=users_env).returncode == 0
-    assert run("users", "list", env=users_env).stdout.splitlines() == ["carol\tadmin"]
+    assert run("users", "list", env=users_env).stdout.splitlines() == ["carol\tadmin\t0 keys"]
 
 
 @pytest.mark.parametrize("args,stdin,message", [
@@ -57,6 +58,68 @@ def test_users_add_twice_is_refused(users_env):
 def test_bad_role_is_a_usage_error(users_env):
     r = run("users", "add", "gina", "--role", "root", input="gina-password\n", env=users_env)
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+KEY = re.compile(r"aes_[0-9a-f]{16}_[A-Za-z0-9_-]{43}")
+
+
+def test_keys_create_list_revoke(users_env, tmp_path):
+    assert run("users", "add", "carol", "--role", "admin", input="carol-password-1\n", env=users_env).returncode == 0
+    assert run("users", "add", "dave", input="dave-password-1\n", env=users_env).returncode == 0
+    r = run("keys", "create", "carol", "--name", "nightly", "--expires-days", "30", env=users_env)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert KEY.fullmatch(lines[-1]) and not any(KEY.search(line) for line in lines[:-1])  # alone, on the last line
+    key = lines[-1]
+    r = run("keys", "create", "carol", env=users_env)  # default name: its id; default expiry: 90 days
+    second = r.stdout.splitlines()[-1]
+    assert r.returncode == 0 and KEY.fullmatch(second) and second != key
+    assert run("keys", "create", "dave", "--name", "ci", env=users_env).returncode == 0
+
+    out = run("keys", "list", env=users_env).stdout
+    assert key not in out and second not in out and "aes_" not in out
+    header, *rows = [line.split("\t") for line in out.splitlines()]
+    assert header == ["account", "name", "id", "created", "expires", "last used"]
+    assert [(r[0], r[1]) for r in rows] == [("carol", "nightly"), ("carol", second[4:20]), ("dave", "ci")]
+    assert rows[0][2] == key[4:20] and rows[0][5] == "never" and rows[0][4].endswith("UTC")
+    assert [line.split("\t")[1] for line in run("keys", "list", "dave", env=users_env).stdout.splitlines()[1:]] == ["ci"]
+    assert run("users", "list", env=users_env).stdout.splitlines() == ["carol\tadmin\t2 keys", "dave\treadonly\t1 key"]
+    # nothing in the store can give the key back
+    assert key not in (tmp_path / "users.json").read_text()
+    assert key.encode() not in (tmp_path / "users.json.state.db").read_bytes()
+
+    r = run("keys", "revoke", "carol", "nightly", env=users_env)
+    assert r.returncode == 0 and "revoked" in r.stdout
+    assert "nightly" not in run("keys", "list", "carol", env=users_env).stdout
+    # removing an account deletes its keys: a new account of the same name starts with none
+    r = run("users", "remove", "dave", env=users_env)
+    assert r.returncode == 0 and "its 1 API key" in r.stdout
+    assert run("users", "add", "dave", input="dave-password-2\n", env=users_env).returncode == 0
+    assert run("keys", "list", "dave", env=users_env).stdout.strip() == "no API keys for dave"
+
+
+@pytest.mark.parametrize("args,message", [
+    (("keys", "create", "nobody"), "no account 'nobody'"),
+    (("keys", "create", "erin", "--expires-days", "91"), "from 1 to 90"),
+    (("keys", "create", "erin", "--expires-days", "0"), "from 1 to 90"),
+    (("keys", "create", "erin", "--name", "a b"), "invalid key name"),
+    (("keys", "revoke", "erin", "none"), "no API key named 'none'"),
+    (("keys", "revoke", "nobody", "x"), "no account 'nobody'"),
+    (("keys", "list", "nobody"), "no account 'nobody'"),
+])
+def test_keys_errors_are_clear(users_env, args, message):
+    assert run("users", "add", "erin", input="erin-password-1\n", env=users_env).returncode == 0
+    r = run(*args, env=users_env)
+    assert r.returncode == 1 and message in r.stderr and "aes_" not in r.stdout + r.stderr
+
+
+def test_keys_obey_the_maximum_lifetime_setting(users_env):
+    assert run("users", "add", "erin", input="erin-password-1\n", env=users_env).returncode == 0
+    env = {**users_env, "ACCESS_ES_KEY_MAX_DAYS": "7"}
+    assert run("keys", "create", "erin", "--expires-days", "8", env=env).returncode == 1
+    assert run("keys", "create", "erin", env=env).returncode == 0
+    r = run("keys", "create", "erin", env={**users_env, "ACCESS_ES_KEY_MAX_DAYS": "many"})
+    assert r.returncode == 2 and "ACCESS_ES_KEY_MAX_DAYS" in r.stderr
 
 
 def test_serve_with_bad_configuration_names_every_problem():
@@ -143,10 +206,18 @@ def test_users_commands_against_dynamodb(moto_server):
     assert "ready already" in run("users", "init", env=env).stdout
     assert run("users", "add", "ivy", "--role", "admin", input="ivy-password-1\n", env=env).returncode == 0
     assert run("users", "add", "jon", input="jon-password-1\n", env=env).returncode == 0
-    assert run("users", "list", env=env).stdout.splitlines() == ["ivy\tadmin", "jon\treadonly"]
+    assert run("users", "list", env=env).stdout.splitlines() == ["ivy\tadmin\t0 keys", "jon\treadonly\t0 keys"]
+    key = run("keys", "create", "ivy", "--name", "ci", env=env).stdout.splitlines()[-1]
+    assert KEY.fullmatch(key)
+    assert run("keys", "create", "ivy", env=env).returncode == 0
+    assert run("users", "list", env=env).stdout.splitlines() == ["ivy\tadmin\t2 keys", "jon\treadonly\t0 keys"]
+    assert run("keys", "revoke", "ivy", "ci", env=env).returncode == 0
+    listed = run("keys", "list", env=env).stdout
+    assert "\tci\t" not in listed and "aes_" not in listed and listed.count("ivy\t") == 1
     assert run("users", "passwd", "jon", input="jon-password-2\n", env=env).returncode == 0
     assert run("users", "remove", "ivy", env=env).returncode == 0
-    assert run("users", "list", env=env).stdout.splitlines() == ["jon\treadonly"]
+    assert run("users", "list", env=env).stdout.splitlines() == ["jon\treadonly\t0 keys"]
+    assert run("keys", "list", env=env).stdout.startswith("no API keys")
 
 
 def test_users_command_with_an_unreachable_table_says_why():
@@ -166,7 +237,8 @@ def test_users_get_and_lose_their_own_iam_role(users_env, tmp_path):
     r = run("users", "add", "acme", "--iam-role", arn, input="acme-password-1\n", env=users_env)
     assert r.returncode == 0 and f"added acme (readonly, signed as {arn})" in r.stdout, r.stderr
     run("users", "add", "dave", input="dave-password-1\n", env=users_env)
-    assert run("users", "list", env=users_env).stdout.splitlines() == [f"acme\treadonly\t{arn}", "dave\treadonly"]
+    assert run("users", "list", env=users_env).stdout.splitlines() == [f"acme\treadonly\t0 keys\t{arn}",
+                                                                       "dave\treadonly\t0 keys"]
     assert json.loads((tmp_path / "users.json").read_text())["users"]["acme"]["iam_role"] == arn
     other = "arn:aws:iam::111122223333:role/es-readonly-eu"
     r = run("users", "set", "dave", "--iam-role", other, env=users_env)
@@ -177,7 +249,8 @@ def test_users_get_and_lose_their_own_iam_role(users_env, tmp_path):
     after = json.loads((tmp_path / "users.json").read_text())["users"]["acme"]
     assert "iam_role" not in after and after["password_hash"] == before and after["role"] == "admin"
     run("users", "passwd", "dave", input="dave-password-2\n", env=users_env)  # keeps its IAM role
-    assert run("users", "list", env=users_env).stdout.splitlines() == ["acme\tadmin", f"dave\treadonly\t{other}"]
+    assert run("users", "list", env=users_env).stdout.splitlines() == ["acme\tadmin\t0 keys",
+                                                                       f"dave\treadonly\t0 keys\t{other}"]
 
 
 @pytest.mark.parametrize("args, message", [
