@@ -39,6 +39,8 @@ setup(
             "pytest>=8,<10",
             # a second, independent real signer that the SigV4 verifier must accept
             "requests-aws4auth>=1.3,<2",
+            # a real Elasticsearch/OpenSearch client sending an API key as http_auth (tests/test_keys_wire.py)
+            "opensearch-py>=2.4,<3",
             "moto[server]>=5.0,<6",
             "hypothesis>=6.100,<7",
             # the Lambda runtime's own JSON encoder, which judges what the envelope rule counts
