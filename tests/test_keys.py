@@ -470,3 +470,44 @@ def test_the_store_keeps_no_key(stores):
     path = stores.location + ".state.db"
     assert key.encode() not in open(path, "rb").read()
     assert isinstance(stores.keys.get(record.id), KeyRecord)
+
+
+# -- on Lambda, through Zappa's handler ---------------------------------------------------------------------
+
+def test_keys_through_zappas_handler(standin, tmp_path):
+    from urllib.parse import urlencode
+
+    from botocore.credentials import Credentials as BotoCredentials
+
+    from access_es.signing import AWS4Signer
+    from access_es.stores import open_stores
+
+    from .conftest import ACCESS_KEY, APP_SECRET, REGION, SECRET_KEY, SESSION_TOKEN
+    from .zappa_harness import LAMBDA_ENV, LambdaClient, handler_for
+
+    stores = open_stores(str(tmp_path / "users.json"))
+    stores.accounts.put(Account("lam", "readonly", hash_password(PW)))
+    settings = load_settings({"ACCESS_ES_ENDPOINT": standin.url, "ACCESS_ES_SECRET_KEY": APP_SECRET,
+                              "ACCESS_ES_REGION": REGION, "ACCESS_ES_TRUST_PROXY": "1", **LAMBDA_ENV})
+    signer = AWS4Signer(REGION, "es", credentials=lambda: BotoCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN))
+    handler = handler_for(create_app(settings, signer=signer, stores=stores))
+    person_ = LambdaClient(handler)
+    assert person_.login("lam", PW)["statusCode"] == 303
+    home = person_.request("GET", "/_access-es/", headers=[("Accept", "text/html")])
+    token = re.search(r'name="csrf_token" value="([^"]+)"', home["body"]).group(1)
+    assert 'action="/_access-es/keys"' in home["body"]   # a custom domain: no stage prefix
+    made = person_.request("POST", "/_access-es/keys", body=urlencode({"csrf_token": token, "name": "lambda"}).encode(),
+                           headers=[("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "text/html")])
+    assert made["statusCode"] == 200
+    key, = re.findall(r"aes_[0-9a-f]{16}_[A-Za-z0-9_-]{43}", made["body"])
+
+    script = LambdaClient(handler)
+    auth = "Basic " + base64.b64encode(f"lam:{key}".encode()).decode()
+    assert script.request("GET", "/_echo/l", headers=[("Authorization", auth)])["statusCode"] == 200
+    assert script.request("GET", "/_echo/l", headers=[("Authorization", f"Bearer {key}")])["statusCode"] == 200
+    assert script.request("PUT", "/movies/_doc/1", body=b"{}", headers=[("Authorization", f"Bearer {key}"),
+                          ("Content-Type", "application/json")])["statusCode"] == 403
+    assert script.cookies == {}
+    revoke_key(stores.keys, "lam", "lambda")
+    assert script.request("GET", "/_echo/l", headers=[("Authorization", f"Bearer {key}")])["statusCode"] == 401
+    assert all(s.verified and key not in str(s.headers) for s in standin.seen)
