@@ -35,7 +35,7 @@ class RequestRecord:
     # who is asking
     account: "Account | None" = None
     auth: str | None = None              # how they proved it: "key", "basic", "session"
-    key_name: str | None = None          # the API key's name (never the key), when auth is "key"
+    key_name: str | None = None          # the API key's name (never the key): the key used, or made or revoked on the page
     session_ended: str | None = None     # why a session cookie no longer counts
     # the upstream
     upstream_path: str | None = None
