@@ -387,3 +387,22 @@ def test_check_assumes_each_role_and_shows_who_the_domain_sees(tmp_path, account
         assert r.returncode == 1
         assert "[FAIL] IAM role for readonly (es-readonly): the IAM role es-readonly could not be assumed " \
                "(AccessDenied" in r.stdout and "fix: let the proxy's own IAM identity assume" in r.stdout
+
+
+def test_opensearch_serverless_is_signed_as_the_role_too(env):
+    # the domain stand-in verifies `aoss` signatures (x-amz-content-sha256 included) with the role's keys
+    with StandIn(env.keys, region=REGION, service="aoss") as collection:
+        session = botocore.session.get_session()
+        signer = RoleSigner(REGION, "aoss", {"readonly": READONLY_ARN}, 3600,
+                            credentials=lambda: BotoCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN),
+                            client_creator=functools.partial(session.create_client, region_name=REGION,
+                                                             endpoint_url=env.sts.url), clock=lambda: env.now)
+        from access_es.proxy.upstream import Upstream
+
+        upstream = Upstream(collection.url, collection.url.split("://")[1], signer, 5)
+        answer = upstream.send("POST", "/logs-demo/_search", "", [("Content-Type", "application/json")],
+                               b'{"size": 0}', identity=BOB)
+        assert answer.status == 200
+        seen = collection.last()
+        assert seen.verified and env.sts.issued_for[key_of(seen)] == READONLY_ARN
+        assert "/aoss/aws4_request" in seen.header("Authorization")
