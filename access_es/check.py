@@ -92,14 +92,21 @@ def check_iam_roles(settings) -> list[Result]:
     domain's fine-grained access control takes it for (its security plugin's account API)."""
     import json
 
-    from .accounts import Account
+    from .accounts import ROLES, Account
     from .iam_roles import role_name
     from .proxy.upstream import Upstream
     from .signing import signer_for
 
     upstream = Upstream(settings.endpoint, settings.endpoint_host, signer_for(settings),
-                        min(settings.upstream_timeout, 15))
+                        min(settings.upstream_timeout, 15), ca_bundle=settings.ca_bundle,
+                        proxy=settings.upstream_proxy)
     out = []
+    unmapped = [role for role in ROLES if settings.iam_roles and not settings.iam_role_of(role)]
+    for role in unmapped:
+        out.append(Result("warn", f"IAM role for {role}", f"ACCESS_ES_IAM_ROLES names no IAM role for {role}: its "
+                          "accounts (without one of their own) are signed as the proxy itself, usually the "
+                          "domain's most privileged identity", f"map {role} too, e.g. {role}=arn:aws:iam::"
+                          f"ACCOUNT_ID:role/es-{role}"))
     for role, arn in settings.iam_roles:
         name = f"IAM role for {role} ({role_name(arn)})"
         probe = Account("access-es-check", role, "")  # the role's session name in CloudTrail

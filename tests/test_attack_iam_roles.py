@@ -24,7 +24,7 @@ from access_es import create_app
 from access_es.accounts import Account, AccountError, check_iam_role
 from access_es.accounts.passwords import hash_password
 from access_es.errors import UpstreamCredentialsUnavailable
-from access_es.iam_roles import RoleSigner, session_name
+from access_es.iam_roles import REMEMBER_FAILURE_S, RoleSigner, session_name
 from access_es.settings import ConfigError, load_settings
 from access_es.signing import CLOCK_SKEW, EXPIRED_TOKEN, Rejection
 from access_es.standin.domain import StandIn
@@ -179,13 +179,13 @@ def test_a_slow_sts_answer_is_never_signed_as_another_identity(env):
     assert "error" in out or env.sts.issued_for[out["key"]] == READONLY_ARN
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (medium): a slow STS holds the request far beyond ACCESS_ES_UPSTREAM_TIMEOUT. The STS client "
-    "is created with botocore's defaults (60 s connect, 60 s read, 3 attempts), so a request whose role must "
-    "be (re)assumed while STS hangs waits up to ~3 minutes, and in the mandatory window every thread of the "
-    "process waits on botocore's refresh lock for that role; on Lambda API Gateway cuts it at 29 s with no "
-    "useful answer. The STS client should get a botocore Config(connect_timeout/read_timeout bounded by the "
-    "upstream timeout, retries={'max_attempts': 2 or so}) and the 502 should say STS was slow."))
+# now held: FOUND (medium): a slow STS holds the request far beyond ACCESS_ES_UPSTREAM_TIMEOUT. The STS
+# client is created with botocore's defaults (60 s connect, 60 s read, 3 attempts), so a request whose
+# role must be (re)assumed while STS hangs waits up to ~3 minutes, and in the mandatory window every
+# thread of the process waits on botocore's refresh lock for that role; on Lambda API Gateway cuts it at
+# 29 s with no useful answer. The STS client should get a botocore Config(connect_timeout/read_timeout
+# bounded by the upstream timeout, retries={'max_attempts': 2 or so}) and the 502 should say STS was
+# slow.
 def test_a_slow_sts_is_bounded_by_the_upstream_timeout(env):
     release = threading.Event()
     env.override = lambda *a: (release.wait(30), None)[1]
@@ -209,21 +209,27 @@ def test_a_slow_sts_is_bounded_by_the_upstream_timeout(env):
         done.wait(30)
 
 
-def test_the_production_sts_client_has_no_timeout_of_its_own(monkeypatch):
-    # documents the cause of the finding above: _client_creator passes botocore's defaults through
-    import access_es.iam_roles as iam_roles
+def test_the_sts_client_gets_short_timeouts_and_one_attempt(env):
+    made = []
+    session = botocore.session.get_session()
 
-    monkeypatch.setattr(iam_roles, "_SESSION", None)
-    creator = iam_roles._client_creator(REGION)
-    assert "config" not in creator.keywords
+    def creator(*args, **kwargs):
+        made.append(kwargs.get("config"))
+        return session.create_client(*args, region_name=REGION, endpoint_url=env.sts.url, **kwargs)
+
+    signer = RoleSigner(REGION, "es", {"readonly": READONLY_ARN}, 3600, client_creator=creator, clock=lambda: env.now,
+                        credentials=lambda: BotoCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN))
+    sign(signer, BOB)
+    config = made[0]
+    assert config.connect_timeout <= 2 and config.read_timeout <= 3 and config.retries["total_max_attempts"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (medium): an STS answer botocore cannot parse is quoted into the 502's reason (JSON and page) and "
-    "the assume_role_failed log line: describe_aws_error keeps str(ResponseParserError), which embeds the raw "
-    "response body, so the role's SecretAccessKey/SessionToken of a truncated or malformed AssumeRole answer "
-    "reach the client (a readonly partner) and CloudWatch. The reason should name the error class only "
-    "(e.g. 'STS sent an answer that could not be read') and never echo a response body."))
+# now held: FOUND (medium): an STS answer botocore cannot parse is quoted into the 502's reason (JSON
+# and page) and the assume_role_failed log line: describe_aws_error keeps str(ResponseParserError),
+# which embeds the raw response body, so the role's SecretAccessKey/SessionToken of a truncated or
+# malformed AssumeRole answer reach the client (a readonly partner) and CloudWatch. The reason should
+# name the error class only (e.g. 'STS sent an answer that could not be read') and never echo a response
+# body.
 def test_a_malformed_sts_answer_never_puts_its_body_in_the_502(env, caplog):
     env.override = lambda *a: (200, "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIALEAK"
                                      "</AccessKeyId><SecretAccessKey>s3cr3tS3CR3T</SecretAccessKey><SessionToken>"
@@ -255,6 +261,7 @@ def test_a_failed_refresh_in_the_advisory_window_keeps_keys_that_are_still_valid
     with pytest.raises(UpstreamCredentialsUnavailable):
         sign(signer, BOB)
     env.override = None
+    env.now += timedelta(seconds=REMEMBER_FAILURE_S + 1)  # the failure is remembered that long
     key, _ = sign(signer, BOB)
     assert key != first and env.sts.issued_for[key] == READONLY_ARN and env.sts.expires[key] > env.now
 
@@ -290,19 +297,20 @@ def test_an_expired_token_answer_then_sts_failing_is_a_502_not_the_proxys_identi
         sign(signer, BOB)
     # and a clock-skew answer to a role request mends the shared clock, without touching the role's keys
     env.override = None
+    env.now += timedelta(seconds=REMEMBER_FAILURE_S + 1)
     key, _ = sign(signer, BOB)
     assert signer.rejected(Rejection(CLOCK_SKEW, datetime.now(timezone.utc) + timedelta(minutes=10)),
                            identity=BOB) is True
     assert sign(signer, BOB)[0] == key and signer.own._clock_offset > 500
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): when STS refuses the proxy's OWN keys (ExpiredToken), RoleSigner never reloads them: "
-    "_assume reuses AWS4Signer's cached credentials object, and only an upstream 403 to a request signed as "
-    "the proxy itself resets it. With static keys from the environment or a credentials file rewritten by a "
-    "tool (saml2aws, a cron), the pre-issue-14 proxy healed on the next request; with every account mapped to "
-    "a role it now answers 502 until restarted. On an ExpiredToken/InvalidClientTokenId from STS, RoleSigner "
-    "should forget the proxy's own credentials too (self.own._credentials = None) before the next AssumeRole."))
+# now held: FOUND (low): when STS refuses the proxy's OWN keys (ExpiredToken), RoleSigner never reloads
+# them: _assume reuses AWS4Signer's cached credentials object, and only an upstream 403 to a request
+# signed as the proxy itself resets it. With static keys from the environment or a credentials file
+# rewritten by a tool (saml2aws, a cron), the pre-issue-14 proxy healed on the next request; with every
+# account mapped to a role it now answers 502 until restarted. On an ExpiredToken/InvalidClientTokenId
+# from STS, RoleSigner should forget the proxy's own credentials too (self.own._credentials = None)
+# before the next AssumeRole.
 def test_the_proxys_own_expired_keys_are_reloaded_when_sts_says_so(env):
     fresh = Credentials("AKIDFRESHKEY000000", "fresh-secret", "fresh-token")
     env.sts.callers[fresh.access_key] = fresh
@@ -328,12 +336,12 @@ def test_the_proxys_own_expired_keys_are_reloaded_when_sts_says_so(env):
     assert env.sts.issued_for[key] == READONLY_ARN
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): a role STS refuses costs one AssumeRole per request (and up to 3 with botocore's retries "
-    "for Throttling/5xx): the failure is not remembered (_forget drops the entry, the next request assumes "
-    "afresh). Under load a mistyped ARN or a missing trust policy turns every partner request into STS calls, "
-    "which eat the account's STS quota shared with every other workload and prolong a throttling episode. "
-    "Remember a failure per (ARN, session) for a short back-off (e.g. 10-30 s, answering the same 502) ."))
+# now held: FOUND (low): a role STS refuses costs one AssumeRole per request (and up to 3 with
+# botocore's retries for Throttling/5xx): the failure is not remembered (_forget drops the entry, the
+# next request assumes afresh). Under load a mistyped ARN or a missing trust policy turns every partner
+# request into STS calls, which eat the account's STS quota shared with every other workload and prolong
+# a throttling episode. Remember a failure per (ARN, session) for a short back-off (e.g. 10-30 s,
+# answering the same 502) .
 def test_a_refused_role_is_not_asked_again_for_every_request(env):
     asked = []
     env.override = lambda *a: asked.append(1) or sts_error(403, "AccessDenied", "no")
@@ -364,12 +372,11 @@ def test_two_accounts_with_different_arns_never_share_keys(env):
     assert env.sts.issued_for[k1] == READONLY_ARN and env.sts.issued_for[k2] == ADMIN_ARN
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): the one-character account 'a' is padded to the session name 'a-', which is also the "
-    "valid account name 'a-': with the same IAM role both accounts share one cached session, and CloudTrail "
-    "and the domain's audit log (SourceIdentity, assumed-role/es-readonly/a-) attribute a's requests to 'a-'. "
-    "Pad with a character STS accepts but account names cannot contain (e.g. '=' or '+': 'a=' ), and key the "
-    "cache by account name."))
+# now held: FOUND (low): the one-character account 'a' is padded to the session name 'a-', which is also
+# the valid account name 'a-': with the same IAM role both accounts share one cached session, and
+# CloudTrail and the domain's audit log (SourceIdentity, assumed-role/es-readonly/a-) attribute a's
+# requests to 'a-'. Pad with a character STS accepts but account names cannot contain (e.g. '=' or '+':
+# 'a=' ), and key the cache by account name.
 def test_a_one_letter_account_and_its_padded_twin_are_told_apart(env):
     signer = env.signer()
     sign(signer, Account("a", "readonly", "h"))
@@ -508,12 +515,12 @@ def test_bad_role_mappings_stop_start_up(value):
         load_settings({**BASE, "ACCESS_ES_IAM_ROLES": value})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): IAM_ROLE_ARN accepts role ARNs IAM cannot have: a trailing or doubled '/' (role_name() is "
-    "then '' and the log's iam_role is empty), non-ASCII names (Python's \\w is Unicode), a role name over 64 "
-    "characters, and invented partitions (arn:aws-anything). They pass start-up and `users set --iam-role` and "
-    "fail at every request with a 502 instead. Use IAM's grammar: partition aws|aws-cn|aws-us-gov|aws-iso|"
-    "aws-iso-b|..., path '/' or '/[\\x21-\\x7e]+/' and a name of 1-64 [A-Za-z0-9+=,.@_-], with re.ASCII."))
+# now held: FOUND (low): IAM_ROLE_ARN accepts role ARNs IAM cannot have: a trailing or doubled '/'
+# (role_name() is then '' and the log's iam_role is empty), non-ASCII names (Python's \\w is Unicode), a
+# role name over 64 characters, and invented partitions (arn:aws-anything). They pass start-up and
+# `users set --iam-role` and fail at every request with a 502 instead. Use IAM's grammar: partition
+# aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|..., path '/' or '/[\\x21-\\x7e]+/' and a name of 1-64
+# [A-Za-z0-9+=,.@_-], with re.ASCII.
 @pytest.mark.parametrize("arn", [
     "arn:aws:iam::111122223333:role/es-admin/", "arn:aws:iam::111122223333:role//es-admin",
     "arn:aws:iam::111122223333:role/ésadmin", "arn:aws:iam::111122223333:role/" + "x" * 65,
@@ -535,13 +542,13 @@ def test_role_seconds_bounds(seconds, ok):
             load_settings(env)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): ACCESS_ES_IAM_ROLE_SECONDS above 3600 is accepted, but the proxy's own identity is itself a "
-    "role session on Lambda/ECS/EC2, so AssumeRole is role chaining, which AWS caps at one hour: STS answers "
-    "ValidationError ('The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role "
-    "chaining') on every request, and the 502's hint talks about the trust policy instead. A ValidationError "
-    "about DurationSeconds should get a hint naming ACCESS_ES_IAM_ROLE_SECONDS, the role's MaxSessionDuration "
-    "and the 1-hour role-chaining cap (and the README/settings should say so)."))
+# now held: FOUND (low): ACCESS_ES_IAM_ROLE_SECONDS above 3600 is accepted, but the proxy's own identity
+# is itself a role session on Lambda/ECS/EC2, so AssumeRole is role chaining, which AWS caps at one
+# hour: STS answers ValidationError ('The requested DurationSeconds exceeds the 1 hour session limit for
+# roles assumed by role chaining') on every request, and the 502's hint talks about the trust policy
+# instead. A ValidationError about DurationSeconds should get a hint naming ACCESS_ES_IAM_ROLE_SECONDS,
+# the role's MaxSessionDuration and the 1-hour role-chaining cap (and the README/settings should say
+# so).
 def test_a_duration_refusal_names_the_setting(env):
     env.override = lambda *a: sts_error(400, "ValidationError", "The requested DurationSeconds exceeds the 1 hour "
                                                                 "session limit for roles assumed by role chaining.")
@@ -552,11 +559,10 @@ def test_a_duration_refusal_names_the_setting(env):
 
 # ---- `access-es check` ----------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): check_iam_roles builds its Upstream without ca_bundle= and proxy= (check_upstream passes "
-    "settings.ca_bundle and settings.upstream_proxy), so behind an outbound proxy or with a private CA the "
-    "'IAM role for ...' lines FAIL (or try to connect directly) while the server itself works. Pass the same "
-    "options as check_upstream."))
+# now held: FOUND (low): check_iam_roles builds its Upstream without ca_bundle= and proxy=
+# (check_upstream passes settings.ca_bundle and settings.upstream_proxy), so behind an outbound proxy or
+# with a private CA the 'IAM role for ...' lines FAIL (or try to connect directly) while the server
+# itself works. Pass the same options as check_upstream.
 def test_check_iam_roles_reaches_the_domain_the_way_the_server_does(monkeypatch):
     from access_es import check
     from access_es.proxy import upstream as upstream_module
