@@ -412,3 +412,22 @@ def test_opensearch_serverless_is_signed_as_the_role_too(env):
         seen = collection.last()
         assert seen.verified and env.sts.issued_for[key_of(seen)] == READONLY_ARN
         assert "/aoss/aws4_request" in seen.header("Authorization")
+
+
+def test_check_warns_when_a_role_is_left_to_the_proxys_own_identity(monkeypatch):
+    from access_es import check
+    from access_es.proxy import upstream as upstream_module
+
+    class Unreachable:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def send(self, *args, **kwargs):
+            raise UpstreamCredentialsUnavailable("not in this test")
+
+    monkeypatch.setattr(upstream_module, "Upstream", Unreachable)
+    results = check.check_iam_roles(load_settings({**BASE, "ACCESS_ES_IAM_ROLES": f"admin={ADMIN_ARN}"}))
+    warn = [r for r in results if r.status == "warn"]
+    assert len(warn) == 1 and "names no IAM role for readonly" in warn[0].detail
+    assert "signed as the proxy itself" in warn[0].detail and "readonly=arn:aws:iam::" in warn[0].fix
+    assert check.check_iam_roles(load_settings(BASE)) == []  # no mapping at all: nothing to say
