@@ -1,7 +1,8 @@
 """Who is asking: one entry point, who_is_asking(), and one module per way in.
 
 - basic.py: HTTP Basic credentials, sent with every request by API clients;
-- session.py: a browser's session cookie, after a login with the form (pages.py).
+- session.py: a browser's session cookie, after a login with the form (pages.py) or with single
+  sign-on (oidc.py: the OpenID Connect round trip that ends in the same start_session).
 
 Each way in answers `account_of_request()`: the account its credentials prove, None when the request
 carries none of its kind, or an error (Unauthorized, BadRequest) when they are wrong. who_is_asking
@@ -20,7 +21,7 @@ from flask import Flask
 from ..accounts import Account
 from ..record import current as current_record
 from ..stores import Stores
-from . import basic, session
+from . import basic, oidc, session
 from .credentials import check_credentials, client_address, share_name_locks_across_processes  # noqa: F401
 from .session import SESSION_COOKIE, end_session, start_session  # noqa: F401
 from .throttle import Throttle
@@ -36,6 +37,7 @@ def init_app(app: Flask, store: Stores) -> None:
     )
     for way in WAYS_IN:
         way.init_app(app)
+    oidc.init_app(app)  # single sign-on: a way to start a session, not a way in of its own
 
 
 def who_is_asking() -> Account | None:
