@@ -72,12 +72,14 @@ class RunningProvider:
 
 def start_provider(tmp_path: Path, redirect_uris: list[str], post_logout_redirect_uris: list[str], *,
                    id_token_claims: bool = False, end_session: bool = True, users: dict | None = None,
-                   auth_method: str = "client_secret_basic") -> RunningProvider:
-    """The provider on a free loopback port, with our client and another one registered."""
+                   auth_method: str = "client_secret_basic", only_auth_method: bool = False) -> RunningProvider:
+    """The provider on a free loopback port, with our client and another one registered;
+    `only_auth_method`: its discovery document advertises `auth_method` alone."""
     users_path = tmp_path / "provider-users.json"
     users_path.write_text(json.dumps(users or USERS))
     config = {
         "port": 0, "users": str(users_path), "id_token_claims": id_token_claims, "end_session": end_session,
+        **({"auth_methods": [auth_method]} if only_auth_method else {}),
         "clients": [
             {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": redirect_uris,
              "post_logout_redirect_uris": post_logout_redirect_uris, "token_endpoint_auth_method": auth_method},
@@ -126,15 +128,19 @@ def form_of(html: str, base: str) -> tuple[str, dict[str, str]]:
 
 def log_in_at_provider(s: requests.Session, authorization_url: str, login: str,
                        password: str = "any-password") -> requests.Response:
-    """A person at the provider: follow to its login form, sign in, and follow its redirects up to
-    (not into) the relying party's callback, which is answered as returned: the callback's URL is in
-    the answer's Location."""
-    page = s.get(authorization_url, allow_redirects=True, timeout=10)
-    action, fields = form_of(page.text, page.url)
-    fields.update(login=login, password=password)
-    answer = s.post(action, data=fields, allow_redirects=False, timeout=10)
+    """A person at the provider: follow its redirects, sign in at its login form when it shows one
+    (not when its session remembers them), and stop at the first redirect that leaves the provider
+    (to the relying party's callback, whose URL is then the answer's Location)."""
     issuer = authorization_url.split("/auth", 1)[0]
-    while answer.is_redirect and answer.headers["Location"].startswith(issuer + "/") or \
-            (answer.is_redirect and answer.headers["Location"].startswith("/")):
-        answer = s.get(urljoin(answer.url, answer.headers["Location"]), allow_redirects=False, timeout=10)
+
+    def follow(answer: requests.Response) -> requests.Response:
+        while answer.is_redirect and urljoin(answer.url, answer.headers["Location"]).startswith(issuer + "/"):
+            answer = s.get(urljoin(answer.url, answer.headers["Location"]), allow_redirects=False, timeout=10)
+        return answer
+
+    answer = follow(s.get(authorization_url, allow_redirects=False, timeout=10))
+    if not answer.is_redirect and 'name="login"' in answer.text:
+        action, fields = form_of(answer.text, answer.url)
+        fields.update(login=login, password=password)
+        answer = follow(s.post(action, data=fields, allow_redirects=False, timeout=10))
     return answer

@@ -7,7 +7,7 @@
 // CONFIG.json (written by testbed/oidc_provider.py):
 //   {"port": 0, "clients": [{client_id, client_secret, redirect_uris, post_logout_redirect_uris,
 //    token_endpoint_auth_method?}], "users": "USERS.json", "id_token_claims": false,
-//    "end_session": true, "ttl_id_token": 3600}
+//    "end_session": true, "ttl_id_token": 3600, "auth_methods": ["client_secret_post"]?}
 // USERS.json, read at every login (the test changes it between logins):
 //   {"ada": {"email": "ada@example.com", "groups": ["es-admins"]}}
 //
@@ -102,6 +102,7 @@ function makeProvider() {
     },
     scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
     conformIdTokenClaims: !config.id_token_claims,
+    ...(config.auth_methods ? { clientAuthMethods: config.auth_methods } : {}),
     features: {
       devInteractions: { enabled: true },
       rpInitiatedLogout: { enabled: config.end_session !== false },
