@@ -42,8 +42,7 @@ def init_app(app: Flask) -> None:
 def _to_login(e: Unauthorized):
     """A person in a browser: the login page (straight to single sign-on when password logins are
     off), then back here."""
-    from .auth import oidc
-    from .pages import login_url, oidc_login_url
+    from .pages import login_url, oidc_login_url, password_login, sso_configured
     from .proxy.request import raw_path_of
     from .record import current
 
@@ -54,12 +53,6 @@ def _to_login(e: Unauthorized):
     )
     if env.get("QUERY_STRING"):
         next_path += "?" + env["QUERY_STRING"]
-    if not app_settings().password_login and oidc.configured():
+    if not password_login() and sso_configured():
         return redirect(oidc_login_url(next_path), 303)
     return redirect(login_url(next_path), 303)
-
-
-def app_settings():
-    from flask import current_app
-
-    return current_app.extensions["access_es.settings"]

@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
-from .auth import check_credentials, client_address, end_session, oidc, start_session
+from .auth import check_credentials, client_address, end_session, start_session
 from .auth.credentials import stores
 from .errors import BadRequest, Forbidden, ProxyError, TooManyAttempts, Unauthorized
 from .record import current as current_record
@@ -23,6 +23,7 @@ bp = Blueprint("access_es", __name__, url_prefix=OWN_PREFIX)
 # Our forms are small (login: a name, a password, a `next`, a CSRF token) and are read before anyone
 # is authenticated: a larger body is refused (413) before any of it is read, however it is framed.
 FORM_LIMIT = 16 * 1024
+ID_TOKEN = "_oidc_id_token"  # the session key of an SSO login's ID token: the id_token_hint at logout
 
 
 @bp.before_request
@@ -104,6 +105,17 @@ def password_login() -> bool:
     return current_app.extensions["access_es.settings"].password_login
 
 
+def sso_configured() -> bool:
+    return current_app.extensions["access_es.settings"].oidc is not None
+
+
+def _oidc():
+    """The SSO protocol module (auth/oidc.py), imported on first use: not at start-up (cold start)."""
+    from .auth import oidc
+
+    return oidc
+
+
 def home_url() -> str:
     return request.script_root + current_app.extensions["access_es.settings"].home
 
@@ -133,7 +145,7 @@ def login():
             current_record().reason = reason
         page = render_template("login.html", next=next_path, username=name, csrf_token=generate_csrf(),
                                error=error, password_login=password_login(),
-                               sso_url=oidc_login_url(next_path) if oidc.configured() else None)
+                               sso_url=oidc_login_url(next_path) if sso_configured() else None)
         return page, status, headers or {}
 
     if request.method == "GET":
@@ -168,9 +180,10 @@ def logout():
     advertises one (RP-initiated logout), which sends the browser back to our login page."""
     _check_csrf()
     was_sso = current_user.is_authenticated and current_user.account.sso
-    id_token = session.get(oidc.ID_TOKEN)
+    id_token = session.get(ID_TOKEN)
     end_session()
-    if was_sso and oidc.configured():
+    if was_sso and sso_configured():
+        oidc = _oidc()
         url = oidc.logout_url(id_token if isinstance(id_token, str) else None, oidc.login_page_of(oidc_redirect_url()))
         if url:
             return redirect(url, 303)
@@ -180,11 +193,11 @@ def logout():
 @bp.get("/oidc/login")
 def oidc_login():
     """Off to the provider's authorization endpoint, to come back to `next`."""
-    if not oidc.configured():
+    if not sso_configured():
         raise NotFound()
     next_path = safe_next(request.args.get("next"), home_url(), request.script_root)
     try:
-        url = oidc.begin(next_path, oidc_redirect_url())
+        url = _oidc().begin(next_path, oidc_redirect_url())
     except ProxyError as e:
         e.retry = oidc_login_url(next_path)
         raise
@@ -194,8 +207,9 @@ def oidc_login():
 @bp.get("/oidc/callback")
 def oidc_callback():
     """The provider's answer: an account and a session, or a page that says what failed."""
-    if not oidc.configured():
+    if not sso_configured():
         raise NotFound()
+    oidc = _oidc()
     record = current_record()
     record.auth = oidc.NAME
     retry = oidc_login_url(oidc.pending_next(request.args.get("state")))
@@ -207,7 +221,7 @@ def oidc_callback():
         raise
     start_session(account)
     if id_token:
-        session[oidc.ID_TOKEN] = id_token
+        session[ID_TOKEN] = id_token
     # `next` was judged when the login began; judged again, as the same rule would today.
     return redirect(safe_next(next_path, home_url(), request.script_root), 303)
 

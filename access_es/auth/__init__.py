@@ -21,7 +21,7 @@ from flask import Flask
 from ..accounts import Account
 from ..record import current as current_record
 from ..stores import Stores
-from . import basic, oidc, session
+from . import basic, session
 from .credentials import check_credentials, client_address, share_name_locks_across_processes  # noqa: F401
 from .session import SESSION_COOKIE, end_session, start_session  # noqa: F401
 from .throttle import Throttle
@@ -37,7 +37,6 @@ def init_app(app: Flask, store: Stores) -> None:
     )
     for way in WAYS_IN:
         way.init_app(app)
-    oidc.init_app(app)  # single sign-on: a way to start a session, not a way in of its own
 
 
 def who_is_asking() -> Account | None:

@@ -40,7 +40,6 @@ MAX_PENDING = 4                # logins in progress per browser (tabs); the olde
 METADATA_SECONDS = 24 * 3600   # discovery document kept this long (a stale copy is used if a refresh fails)
 HTTP_TIMEOUT = 10              # seconds, for each call to the provider (API Gateway gives up at 29 s)
 PENDING = "_oidc"              # the session key of the logins in progress
-ID_TOKEN = "_oidc_id_token"    # the session key of the ID token, the id_token_hint at logout
 MAX_ID_TOKEN_HINT = 2048       # a larger ID token is not kept in the cookie (logout then names the client)
 # Signature algorithms we accept, whatever else the provider advertises: asymmetric only (an HMAC
 # would have to be keyed with the client secret, or with a public key: never), never `none`.
@@ -155,18 +154,18 @@ def _unreachable(reason: str) -> ProviderUnreachable:
                                "try again in a moment", log_reason=f"oidc: {reason}")
 
 
+_PROVIDER_LOCK = threading.Lock()
+
+
 def provider() -> Provider:
-    return current_app.extensions["access_es.oidc"]
-
-
-def init_app(app) -> None:
-    settings = app.extensions["access_es.settings"]
-    if settings.oidc is not None:
-        app.extensions["access_es.oidc"] = Provider(settings.oidc, settings.ca_bundle)
-
-
-def configured() -> bool:
-    return "access_es.oidc" in current_app.extensions
+    """The app's provider, made on first use (this module is imported only by the SSO routes)."""
+    extensions = current_app.extensions
+    if "access_es.oidc" not in extensions:
+        with _PROVIDER_LOCK:
+            if "access_es.oidc" not in extensions:
+                settings = extensions["access_es.settings"]
+                extensions["access_es.oidc"] = Provider(settings.oidc, settings.ca_bundle)
+    return extensions["access_es.oidc"]
 
 
 # -- the round trip ----------------------------------------------------------------------------------
