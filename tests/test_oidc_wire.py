@@ -202,3 +202,21 @@ def test_sso_in_chromium(bed, chrome):
     """)
     assert statuses == [200, 403, "forbidden"]
     log_out()
+
+
+# -- access-es check -------------------------------------------------------------------------------------
+
+def test_check_reads_the_providers_discovery_and_keys_and_prints_the_redirect_url(bed, standin, moto_server,
+                                                                                   accounts_file):
+    from .test_check import base_env, check
+
+    idp, _, _ = bed
+    r = check(base_env(standin, moto_server, accounts_file, **sso_env(idp.issuer)), "--url", "https://kibana.example.com")
+    out = r.stdout
+    assert f"[ok  ] SSO provider: {idp.issuer}/.well-known/openid-configuration read: issuer {idp.issuer}, " \
+           "client authentication client_secret_basic, RP-initiated logout" in out, out
+    assert f"[ok  ] SSO keys: {idp.issuer}/jwks: " in out and "ID tokens accepted signed with RS256" in out
+    assert "[ok  ] SSO redirect URL: people come back to https://kibana.example.com/_access-es/oidc/callback" in out
+    r = check(base_env(standin, moto_server, accounts_file, **sso_env("http://127.0.0.1:9")))
+    assert "[FAIL] SSO provider: the provider's discovery document (http://127.0.0.1:9/.well-known/" \
+           "openid-configuration) cannot be reached" in r.stdout and r.returncode == 1
