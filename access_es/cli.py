@@ -180,6 +180,8 @@ def users_command(args: argparse.Namespace) -> int:
         account = store.get(name)
         if account is None:
             raise AccountError(f"no account {name!r} in {store.location}")
+        if account.sso:
+            raise AccountError(f"{name!r} logs in with single sign-on and has no password here")
         password = check_password(read_password("New password: "))
         store.put(replace(account, password_hash=hash_password(password)))
         print(f"password changed for {name}; its sessions have ended")

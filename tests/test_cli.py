@@ -190,3 +190,15 @@ def test_bad_iam_role_commands_say_why(users_env, args, message):
     run("users", "add", "dave", input="dave-password-1\n", env=users_env)
     r = run(*args, input="x1-password-1\n", env=users_env)
     assert r.returncode != 0 and message in r.stderr, (r.stdout, r.stderr)
+
+
+def test_an_sso_account_gets_no_password(users_env, tmp_path):
+    from access_es.accounts import Account
+    from access_es.stores import open_stores
+
+    open_stores(str(tmp_path / "users.json")).accounts.put(Account("ada@example.com", "readonly", "", sso=True))
+    r = run("users", "passwd", "ada@example.com", input="ada-password-1\n", env=users_env)
+    assert r.returncode == 1 and "single sign-on" in r.stderr
+    assert run("users", "set", "ada@example.com", "--role", "admin", env=users_env).returncode == 0
+    assert json.loads((tmp_path / "users.json").read_text())["users"]["ada@example.com"] == {
+        "role": "admin", "password_hash": "", "sso": True}

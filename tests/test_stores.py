@@ -38,6 +38,15 @@ def test_accounts(stores):
     assert a.get("alice") is None
 
 
+def test_an_sso_account_is_kept_as_one(stores):
+    a = stores.accounts
+    a.put(Account("ada@example.com", "readonly", "", None, sso=True))
+    a.put(Account("alice", "admin", "h1"))
+    assert a.get("ada@example.com") == Account("ada@example.com", "readonly", "", None, sso=True)
+    assert a.get("alice").sso is False
+    assert [x.sso for x in a.all()] == [True, False]
+
+
 def test_sessions(stores):
     s = stores.sessions
     now = time.time()

@@ -28,6 +28,7 @@ class Account:
     role: str
     password_hash: str
     iam_role: str | None = None   # the ARN this account's requests are signed as, over the role mapping
+    sso: bool = False             # made by a single sign-on login (auth/oidc.py): no password, ever
 
     @property
     def readonly(self) -> bool:

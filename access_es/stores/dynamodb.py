@@ -3,7 +3,7 @@ counters in one table, so accounts change without a redeploy and every Lambda co
 same sessions and counters.
 
 One partition key, `pk` (string); items are told apart by its prefix:
-    user#NAME        role, password_hash
+    user#NAME        role, password_hash ("" for an SSO account), iam_role?, sso? (BOOL)
     session#HASH     account, created, last_seen, expires_at
     counter#KEY      count, expires_at
 `expires_at` (epoch seconds) is the table's TTL attribute, so DynamoDB deletes stale sessions and
@@ -88,6 +88,8 @@ class DynamoTable:
                 "password_hash": {"S": account.password_hash}}
         if account.iam_role:
             item["iam_role"] = {"S": account.iam_role}
+        if account.sso:
+            item["sso"] = {"BOOL": True}
         self.call("put_item", Item=item)
 
     def remove(self, name: str) -> bool:
@@ -97,7 +99,7 @@ class DynamoTable:
 
 def _account(item: dict) -> Account:
     return Account(item["pk"]["S"][len(USER):], item["role"]["S"], item["password_hash"]["S"],
-                   item.get("iam_role", {}).get("S"))
+                   item.get("iam_role", {}).get("S"), item.get("sso", {}).get("BOOL") is True)
 
 
 class _Sessions:
