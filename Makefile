@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser bench-tools test test-fast demo bench clean
+.PHONY: install browser oidc-provider bench-tools test test-fast demo bench clean
 
 # The environment: a virtualenv with access-es (editable) and its test tools.
 $(STAMP): setup.py
@@ -30,7 +30,18 @@ browser:
 	    >/dev/null) || echo "make: could not install chromium; the browser test will be skipped"; \
 	fi
 
-test: install browser
+# The tests' OpenID provider (npm oidc-provider, OpenID Certified) under Node, in testbed/oidc; where
+# node/npm are missing or cannot install it, the SSO tests are skipped and say why.
+oidc-provider:
+	@if [ ! -d testbed/oidc/node_modules/oidc-provider ]; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    echo "installing the tests' OpenID provider (npm ci in testbed/oidc)"; \
+	    (cd testbed/oidc && npm ci --no-audit --no-fund --loglevel=error) \
+	      || echo "make: could not install oidc-provider; the SSO tests will be skipped"; \
+	  else echo "make: npm is not installed; the SSO tests will be skipped"; fi; \
+	fi
+
+test: install browser oidc-provider
 	$(PY) -m pytest -q
 
 # The edit-run loop: the pure rules and the in-process tests (no test that starts a process or

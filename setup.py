@@ -31,6 +31,13 @@ setup(
         # The HTTP/1.1 parser and framer of `access-es serve` (access_es/server/): strict (RFC 9112),
         # pure Python, maintained by python-hyper; the event loop and threads around it are ours.
         "h11>=0.16,<0.17",
+        # Single sign-on (access_es/auth/oidc.py): Authlib's OAuth 2 client (PKCE, client
+        # authentication, the token request) and its OpenID Connect ID token claims, on joserfc (the
+        # JOSE library of the same maintainer) for signatures and keys. 1.9: CodeIDToken validated by
+        # joserfc's claims registry (authlib.jose is deprecated and goes in 2.0, hence <2). Imported
+        # only by the SSO routes, never on a proxied request or at cold start.
+        "Authlib>=1.9,<2",
+        "joserfc>=1.6.8,<2",
     ],
     extras_require={
         "lambda": ["zappa>=0.59,<0.70"],

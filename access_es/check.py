@@ -3,7 +3,8 @@
 Each check prints one line, `ok`, `warn` or `FAIL`, and for a failure the fix. Run it where the proxy
 runs (or with the same role and environment): credentials resolve, a signed `GET /` on the endpoint
 succeeds (and with each IAM role of ACCESS_ES_IAM_ROLES, assumed), the overflow bucket takes a put and serves it back through a presigned GET, the accounts
-store is readable. Exit status 0 when nothing failed, 1 otherwise, 2 for unusable settings.
+store is readable, and with single sign-on the provider's discovery document and JWKS are reachable and
+the redirect URL people will see is printed. Exit status 0 when nothing failed, 1 otherwise, 2 for unusable settings.
 """
 from __future__ import annotations
 
@@ -92,14 +93,21 @@ def check_iam_roles(settings) -> list[Result]:
     domain's fine-grained access control takes it for (its security plugin's account API)."""
     import json
 
-    from .accounts import Account
+    from .accounts import ROLES, Account
     from .iam_roles import role_name
     from .proxy.upstream import Upstream
     from .signing import signer_for
 
     upstream = Upstream(settings.endpoint, settings.endpoint_host, signer_for(settings),
-                        min(settings.upstream_timeout, 15))
+                        min(settings.upstream_timeout, 15), ca_bundle=settings.ca_bundle,
+                        proxy=settings.upstream_proxy)
     out = []
+    unmapped = [role for role in ROLES if settings.iam_roles and not settings.iam_role_of(role)]
+    for role in unmapped:
+        out.append(Result("warn", f"IAM role for {role}", f"ACCESS_ES_IAM_ROLES names no IAM role for {role}: its "
+                          "accounts (without one of their own) are signed as the proxy itself, usually the "
+                          "domain's most privileged identity", f"map {role} too, e.g. {role}=arn:aws:iam::"
+                          f"ACCOUNT_ID:role/es-{role}"))
     for role, arn in settings.iam_roles:
         name = f"IAM role for {role} ({role_name(arn)})"
         probe = Account("access-es-check", role, "")  # the role's session name in CloudTrail
@@ -196,6 +204,57 @@ def check_url(settings, url: str | None) -> list[Result]:
     return out
 
 
+def check_sso(settings, url: str | None) -> list[Result]:
+    """ACCESS_ES_OIDC_*: the provider's discovery document and JWKS reachable and usable, and the
+    redirect URL people's browsers will be sent back to (the one to register at the provider)."""
+    from .auth.oidc import ASYMMETRIC_ALGS, Provider, login_page_of
+    from .errors import ProviderUnreachable
+    from .settings import OIDC_CALLBACK
+
+    s = settings.oidc
+    provider = Provider(s, settings.ca_bundle)
+    try:
+        metadata = provider.metadata()
+    except ProviderUnreachable as e:
+        return [Result("FAIL", "SSO provider", e.log_reason.removeprefix("oidc: "),
+                       f"check ACCESS_ES_OIDC_ISSUER ({s.issuer}) and that this host can reach it over HTTPS")]
+    out = [Result("ok", "SSO provider", f"{s.discovery_url} read: issuer {metadata['issuer']}, client "
+                  f"authentication {provider.token_auth_method()}"
+                  + (", RP-initiated logout" if metadata.get("end_session_endpoint") else ", no end_session_endpoint "
+                     "(logout ends our session only)"))]
+    try:
+        keys = provider.jwks()["keys"]
+    except ProviderUnreachable as e:
+        out.append(Result("FAIL", "SSO keys", e.log_reason.removeprefix("oidc: "), "the provider's jwks_uri must be "
+                          "reachable from here"))
+    else:
+        algorithms = provider.algorithms()
+        if not keys or not algorithms:
+            out.append(Result("FAIL", "SSO keys", f"{len(keys)} key(s) in the JWKS; ID token algorithms we accept "
+                              f"among those advertised: {algorithms or 'none'}",
+                              f"have the provider sign ID tokens with one of {', '.join(ASYMMETRIC_ALGS)}"))
+        else:
+            out.append(Result("ok", "SSO keys", f"{metadata['jwks_uri']}: {len(keys)} key(s); ID tokens accepted "
+                              f"signed with {', '.join(algorithms)}"))
+    if s.redirect_url:
+        redirect = s.redirect_url
+    elif url:
+        redirect = url.rstrip("/") + OIDC_CALLBACK
+    else:
+        out.append(Result("warn", "SSO redirect URL", "derived from each request's host and scheme (under "
+                          f"its mount prefix): ...{OIDC_CALLBACK}",
+                          "run `access-es check --url https://YOUR-SITE` to see it, or set ACCESS_ES_OIDC_REDIRECT_URL"))
+        return out
+    logout = login_page_of(redirect)
+    if urlsplit(redirect).scheme != "https" and urlsplit(redirect).hostname not in ("127.0.0.1", "localhost", "::1"):
+        out.append(Result("warn", "SSO redirect URL", f"{redirect} is not https: providers refuse it and cookies "
+                          "would not be Secure", "serve the proxy over HTTPS (ACCESS_ES_TRUST_PROXY behind a TLS proxy)"))
+    else:
+        out.append(Result("ok", "SSO redirect URL", f"people come back to {redirect}: register it at the provider "
+                          f"as a redirect URI (and {logout} as a post-logout redirect URI)"))
+    return out
+
+
 def run_check(url: str | None = None, out: Callable[[str], None] = print) -> int:
     from .settings import ConfigError, load_settings
 
@@ -211,6 +270,8 @@ def run_check(url: str | None = None, out: Callable[[str], None] = print) -> int
     if results[0].status == "ok":
         results += check_iam_roles(settings)
     results += [check_bucket(settings), check_accounts(settings)] + check_url(settings, url)
+    if settings.oidc is not None:
+        results += check_sso(settings, url)
     for r in results:
         out(_line(r))
     failed = sum(r.status == "FAIL" for r in results)

@@ -169,7 +169,7 @@ def users_command(args: argparse.Namespace) -> int:
         for account in accounts:
             n = counts[account.name]
             print(f"{account.name}\t{account.role}\t{n} key{'' if n == 1 else 's'}"
-                  + ("\tsso" if getattr(account, "sso", False) else "")
+                  + ("\tsso" if account.sso else "")
                   + (f"\t{account.iam_role}" if account.iam_role else ""))
         return 0
     name = check_name(args.name)
@@ -207,6 +207,8 @@ def users_command(args: argparse.Namespace) -> int:
         account = store.get(name)
         if account is None:
             raise AccountError(f"no account {name!r} in {store.location}")
+        if account.sso:
+            raise AccountError(f"{name!r} logs in with single sign-on and has no password here")
         password = check_password(read_password("New password: "))
         store.put(replace(account, password_hash=hash_password(password)))
         print(f"password changed for {name}; its sessions have ended")

@@ -40,8 +40,9 @@ def init_app(app: Flask) -> None:
 
 
 def _to_login(e: Unauthorized):
-    """A person in a browser: the login page, then back here."""
-    from .pages import login_url
+    """A person in a browser: the login page (straight to single sign-on when password logins are
+    off), then back here."""
+    from .pages import login_url, oidc_login_url, password_login, sso_configured
     from .proxy.request import raw_path_of
     from .record import current
 
@@ -52,4 +53,6 @@ def _to_login(e: Unauthorized):
     )
     if env.get("QUERY_STRING"):
         next_path += "?" + env["QUERY_STRING"]
+    if not password_login() and sso_configured():
+        return redirect(oidc_login_url(next_path), 303)
     return redirect(login_url(next_path), 303)

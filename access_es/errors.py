@@ -34,12 +34,13 @@ class ProxyError(Exception):
     error_type = "proxy_error"
 
     def __init__(self, reason: str, *, hint: str | None = None, headers: dict[str, str] | None = None,
-                 log_reason: str | None = None):
+                 log_reason: str | None = None, retry: str | None = None):
         super().__init__(reason)
         self.reason = reason
         self.hint = hint
         self.headers = headers or {}
         self.log_reason = log_reason or reason
+        self.retry = retry  # a URL to start over at ("Try again" on the page), e.g. a new SSO login
 
 
 # -- the request ------------------------------------------------------------------------------------
@@ -111,6 +112,42 @@ class TooManyAttempts(ProxyError):
     status = 429
     title = "Too many failed logins"
     error_type = "too_many_attempts"
+
+
+class SsoRefused(ProxyError):
+    """A single sign-on round trip that cannot be finished: a state or nonce that does not match this
+    browser's login, a callback or code used twice, an error the provider sent back."""
+
+    status = 400
+    title = "Single sign-on failed"
+    error_type = "sso_failed"
+
+
+class SsoTokenInvalid(ProxyError):
+    """The provider's ID token (or userinfo answer) does not prove who is asking: a bad signature, an
+    algorithm we do not accept, another issuer or audience, expired."""
+
+    status = 401
+    title = "Single sign-on failed"
+    error_type = "sso_token_invalid"
+
+
+class SsoNotAllowed(ProxyError):
+    """A person the provider vouches for, but in none of the allowed groups (or whose name cannot be an
+    account here)."""
+
+    status = 403
+    title = "Not allowed"
+    error_type = "sso_not_allowed"
+
+
+class ProviderUnreachable(ProxyError):
+    """The OpenID provider (discovery, JWKS, token or userinfo endpoint) cannot be reached or answered
+    something unusable."""
+
+    status = 502
+    title = "Identity provider unreachable"
+    error_type = "identity_provider_unreachable"
 
 
 class StoreUnavailable(ProxyError):
@@ -202,7 +239,8 @@ def render(error: ProxyError, environ: dict) -> tuple[int, list[tuple[str, str]]
     if wants_page(request_headers):
         home = environ.get("SCRIPT_NAME", "").rstrip("/") + OWN_HOME
         body = _pages().get_template("error.html").render(
-            status=error.status, title=error.title, reason=error.reason, hint=error.hint, home=home).encode()
+            status=error.status, title=error.title, reason=error.reason, hint=error.hint, home=home,
+            retry=error.retry).encode()
         content_type = "text/html; charset=utf-8"
     else:
         payload: dict = {"type": error.error_type, "reason": error.reason}

@@ -24,7 +24,7 @@ import re
 import threading
 from typing import Any, Callable
 
-from .errors import ProxyError, UpstreamCredentialsUnavailable, describe_aws_error
+from .errors import ProxyError, UpstreamCredentialsUnavailable
 from .signing import EXPIRED_TOKEN, AWS4Signer, Rejection, default_credentials
 
 log = logging.getLogger("access_es.signing")
@@ -35,12 +35,22 @@ _NOT_IN_SESSION_NAME = re.compile(r"[^A-Za-z0-9+=,.@_-]")
 # minutes for hour-long keys).
 ADVISORY_REFRESH_S = 7 * 60
 MANDATORY_REFRESH_S = 5 * 60
+# STS answers in well under a second: a request waits at most this for it (one attempt; a slow STS
+# must not hold requests, nor every thread waiting on a role's refresh, for botocore's 60 s x 3).
+STS_CONNECT_TIMEOUT_S = 2.0
+STS_READ_TIMEOUT_S = 3.0
+# A role STS refused is not asked again for this long (the same 502 meanwhile): a mistyped ARN or a
+# missing trust policy must not turn every request into an AssumeRole against the account's quota.
+REMEMBER_FAILURE_S = 15.0
+# STS's answers that mean the proxy's own keys are stale (a rewritten credentials file, rotated keys).
+_OWN_KEYS_STALE = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
 
 
 def session_name(account_name: str) -> str:
     """The account's name as STS takes it for RoleSessionName and SourceIdentity: characters outside
-    [A-Za-z0-9+=,.@_-] become '-', cut to 64, and a one-character name gets a '-' (STS wants 2)."""
-    return _NOT_IN_SESSION_NAME.sub("-", account_name)[:64].ljust(2, "-")
+    [A-Za-z0-9+=,.@_-] become '-', cut to 64, and a one-character name gets a '=' (STS wants 2; no
+    account name has one, so `a=` cannot be another account's)."""
+    return _NOT_IN_SESSION_NAME.sub("-", account_name)[:64].ljust(2, "=")
 
 
 def role_name(arn: str) -> str:
@@ -61,6 +71,37 @@ def _hint(arn: str) -> str:
             f"sts:AssumeRole and sts:SetSourceIdentity on {arn}")
 
 
+def sts_failure(e: Exception) -> str:
+    """A log- and client-safe line for a failed AssumeRole: AWS's error code and message, or what kind
+    of failure it was; never a response body (a half-read answer may hold a role's keys)."""
+    from .errors import aws_error_code
+
+    code = aws_error_code(e)
+    if code:
+        message = getattr(e, "response", {}).get("Error", {}).get("Message", "")
+        return f"{code}: {message}"[:300]
+    kind = type(e).__name__
+    if "Timeout" in kind:
+        return f"STS did not answer within {STS_READ_TIMEOUT_S:g} s ({kind})"
+    if kind in ("EndpointConnectionError", "ConnectionClosedError", "ProxyConnectionError", "SSLError"):
+        return f"STS could not be reached ({kind})"
+    return f"STS's answer could not be used ({kind})"
+
+
+def _failure_hint(arn: str, reason: str) -> str:
+    if "DurationSeconds" in reason:
+        return ("lower ACCESS_ES_IAM_ROLE_SECONDS: it may not exceed the role's MaxSessionDuration, and a role "
+                "assumed with a role's own keys (the proxy on Lambda, ECS or EC2: role chaining) lasts one hour "
+                "at most")
+    return _hint(arn)
+
+
+def _quiet_botocore_refresh_warnings() -> None:
+    """botocore logs a failed refresh with its traceback, whose parse errors quote STS's raw answer
+    (perhaps half a role's keys); `assume_role_failed` above says the same, safely."""
+    logging.getLogger("botocore.credentials").setLevel(logging.ERROR)
+
+
 class RoleSigner:
     """Signs each request as the IAM role its account maps to (`identity`: the Account), or as the
     proxy itself when none does. The Signer interface (signing.py); AWS4Signer does the signing."""
@@ -74,25 +115,50 @@ class RoleSigner:
         self._client_creator = client_creator
         self._clock = clock  # botocore's own (tz-aware now) unless a test gives another
         self._roles: dict[tuple[str, str], Any] = {}   # (ARN, session name) -> refreshable credentials
+        self._failed: dict[tuple[str, str], tuple[float, UpstreamCredentialsUnavailable]] = {}
         self._lock = threading.Lock()
 
     def sign(self, method: str, url: str, host: str, body: bytes, *, identity: object = None) -> dict[str, str]:
         arn = iam_role_for(identity, self.mapping)
         if arn is None:
             return self.own.sign(method, url, host, body)
-        credentials = self._credentials(arn, session_name(identity.name))
+        key = (arn, session_name(identity.name))
+        failed = self._failed.get(key)
+        if failed is not None and self._now() < failed[0]:
+            raise failed[1]
+        credentials = self._credentials(*key)
         try:
             frozen = credentials.get_frozen_credentials()
         except ProxyError:
             raise
         except Exception as e:
-            self._forget(arn, session_name(identity.name))
-            log.warning(json.dumps({"event": "assume_role_failed", "iam_role": role_name(arn),
-                                    "account": identity.name, "reason": describe_aws_error(e)}))
-            raise UpstreamCredentialsUnavailable(
-                f"the IAM role {role_name(arn)} could not be assumed ({describe_aws_error(e)}); "
-                "the request was not sent", hint=_hint(arn)) from None
+            raise self._failure(key, identity.name, e) from None
         return self.own.sign_with(frozen, method, url, host, body)
+
+    def _failure(self, key: tuple[str, str], account: str, e: Exception) -> UpstreamCredentialsUnavailable:
+        """Forget the role's credentials, log why, and the 502 to answer (remembered a while, unless
+        the proxy's own keys were stale: they are reloaded, and the next request may pass)."""
+        from .errors import aws_error_code
+
+        arn = key[0]
+        reason = sts_failure(e)
+        self._forget(*key)
+        error = UpstreamCredentialsUnavailable(
+            f"the IAM role {role_name(arn)} could not be assumed ({reason}); the request was not sent",
+            hint=_failure_hint(arn, reason))
+        if aws_error_code(e) in _OWN_KEYS_STALE:
+            self.own.forget_credentials()
+        else:
+            with self._lock:
+                self._failed[key] = (self._now() + REMEMBER_FAILURE_S, error)
+        return error
+
+    def _now(self) -> float:
+        if self._clock is not None:
+            return self._clock().timestamp()
+        import time
+
+        return time.time()
 
     def rejected(self, rejection: Rejection, *, identity: object = None) -> bool:
         arn = iam_role_for(identity, self.mapping)
@@ -124,19 +190,27 @@ class RoleSigner:
     def _forget(self, arn: str, name: str) -> None:
         with self._lock:
             self._roles.pop((arn, name), None)
+            self._failed.pop((arn, name), None)
 
     def _assume(self, arn: str, name: str) -> Any:
         """Refreshable credentials of `arn` for the account `name`; nothing is asked of STS until the
         first signature needs them."""
         from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 
+        _quiet_botocore_refresh_warnings()
+
         class RoleCredentials(DeferredRefreshableCredentials):
             _advisory_refresh_timeout = ADVISORY_REFRESH_S
             _mandatory_refresh_timeout = MANDATORY_REFRESH_S
 
         source = self.own.credentials()
+        from botocore.config import Config
+
+        sts_config = Config(connect_timeout=STS_CONNECT_TIMEOUT_S, read_timeout=STS_READ_TIMEOUT_S,
+                            retries={"total_max_attempts": 1})
         fetcher = AssumeRoleCredentialFetcher(
-            client_creator=self._client_creator or _client_creator(self.own.region),
+            client_creator=functools.partial(self._client_creator or _client_creator(self.own.region),
+                                             config=sts_config),
             source_credentials=source,
             role_arn=arn,
             extra_args={"RoleSessionName": name, "SourceIdentity": name, "DurationSeconds": self.seconds},
@@ -144,7 +218,13 @@ class RoleSigner:
         )
 
         def fetch() -> dict:
-            metadata = fetcher.fetch_credentials()
+            try:
+                metadata = fetcher.fetch_credentials()
+            except Exception as e:
+                # logged here, safely, for the advisory window too (botocore then keeps the current keys)
+                log.warning(json.dumps({"event": "assume_role_failed", "iam_role": role_name(arn), "account": name,
+                                        "reason": sts_failure(e)}))
+                raise
             log.info(json.dumps({"event": "assumed_role", "iam_role": role_name(arn), "account": name,
                                  "expires": metadata.get("expiry_time")}))
             return metadata

@@ -1,12 +1,14 @@
-"""The proxy's own routes, under /_access-es/ and never proxied: health, login, logout, home, and a
-person's own API keys (create, shown once; list; revoke)."""
+"""The proxy's own routes, under /_access-es/ and never proxied: health, login, logout, home (with a
+person's own API keys: create, shown once; list; revoke), and the single sign-on round trip
+(oidc/login, oidc/callback; the protocol is auth/oidc.py's)."""
 from __future__ import annotations
 
 import io
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 from werkzeug.exceptions import RequestEntityTooLarge
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
@@ -14,15 +16,17 @@ from wtforms.validators import ValidationError
 from .accounts import Account, AccountError
 from .accounts.keys import check_expires_days, create_key, expires_at, revoke_key
 from .auth import check_credentials, client_address, end_session, start_session, who_is_asking
-from .errors import BadRequest, Forbidden, TooManyAttempts, Unauthorized
+from .auth.credentials import stores
+from .errors import BadRequest, Forbidden, ProxyError, TooManyAttempts, Unauthorized
 from .record import current as current_record
-from .settings import is_local_path
+from .settings import OIDC_CALLBACK, is_local_path
 
 OWN_PREFIX = "/_access-es"
 bp = Blueprint("access_es", __name__, url_prefix=OWN_PREFIX)
 # Our forms are small (login: a name, a password, a `next`, a CSRF token) and are read before anyone
 # is authenticated: a larger body is refused (413) before any of it is read, however it is framed.
 FORM_LIMIT = 16 * 1024
+ID_TOKEN = "_oidc_id_token"  # the session key of an SSO login's ID token: the id_token_hint at logout
 
 
 @bp.before_request
@@ -53,7 +57,7 @@ def safe_next(value: str | None, default: str, prefix: str = "") -> str:
         if path != prefix and not path.startswith(prefix + "/"):
             return default
         path = path[len(prefix):] or "/"
-    if path.startswith(OWN_PREFIX + "/login"):
+    if path.startswith((OWN_PREFIX + "/login", OWN_PREFIX + "/oidc/")):
         return default
     return value
 
@@ -88,6 +92,33 @@ def login_url(next_path: str | None = None) -> str:
     return f"{url}?next={quote(next_path, safe='/')}" if next_path else url
 
 
+def oidc_login_url(next_path: str | None = None) -> str:
+    url = url_for("access_es.oidc_login")
+    return f"{url}?next={quote(next_path, safe='/')}" if next_path else url
+
+
+def oidc_redirect_url() -> str:
+    """Where the provider sends the browser back: ACCESS_ES_OIDC_REDIRECT_URL, else this site's callback
+    under the mount prefix (an API Gateway stage included)."""
+    configured = current_app.extensions["access_es.settings"].oidc.redirect_url
+    return configured or request.host_url.rstrip("/") + request.script_root + OIDC_CALLBACK
+
+
+def password_login() -> bool:
+    return current_app.extensions["access_es.settings"].password_login
+
+
+def sso_configured() -> bool:
+    return current_app.extensions["access_es.settings"].oidc is not None
+
+
+def _oidc():
+    """The SSO protocol module (auth/oidc.py), imported on first use: not at start-up (cold start)."""
+    from .auth import oidc
+
+    return oidc
+
+
 def home_url() -> str:
     return request.script_root + current_app.extensions["access_es.settings"].home
 
@@ -116,11 +147,16 @@ def login():
         if reason:
             current_record().reason = reason
         page = render_template("login.html", next=next_path, username=name, csrf_token=generate_csrf(),
-                               error=error)
+                               error=error, password_login=password_login(),
+                               sso_url=oidc_login_url(next_path) if sso_configured() else None)
         return page, status, headers or {}
 
     if request.method == "GET":
         return form()
+    if not password_login():
+        raise Forbidden("logging in with a password is turned off here; log in with SSO",
+                        log_reason=f"password login refused for {name!r}: ACCESS_ES_PASSWORD_LOGIN=off",
+                        retry=login_url(next_path))
     try:
         _check_csrf()
     except BadRequest as e:
@@ -143,9 +179,54 @@ def _minutes(e: TooManyAttempts) -> str:
 
 @bp.post("/logout")
 def logout():
+    """End our session; after an SSO login, continue to the provider's end_session_endpoint when it
+    advertises one (RP-initiated logout), which sends the browser back to our login page."""
     _check_csrf()
+    was_sso = current_user.is_authenticated and current_user.account.sso
+    id_token = session.get(ID_TOKEN)
     end_session()
+    if was_sso and sso_configured():
+        oidc = _oidc()
+        url = oidc.logout_url(id_token if isinstance(id_token, str) else None, oidc.login_page_of(oidc_redirect_url()))
+        if url:
+            return redirect(url, 303)
     return redirect(login_url(), 303)
+
+
+@bp.get("/oidc/login")
+def oidc_login():
+    """Off to the provider's authorization endpoint, to come back to `next`."""
+    if not sso_configured():
+        raise NotFound()
+    next_path = safe_next(request.args.get("next"), home_url(), request.script_root)
+    try:
+        url = _oidc().begin(next_path, oidc_redirect_url())
+    except ProxyError as e:
+        e.retry = oidc_login_url(next_path)
+        raise
+    return redirect(url, 303)
+
+
+@bp.get("/oidc/callback")
+def oidc_callback():
+    """The provider's answer: an account and a session, or a page that says what failed."""
+    if not sso_configured():
+        raise NotFound()
+    oidc = _oidc()
+    record = current_record()
+    record.auth = oidc.NAME
+    retry = oidc_login_url(oidc.pending_next(request.args.get("state")))
+    counters = stores().counters
+    try:
+        account, next_path, id_token = oidc.finish(request.args, lambda key, expires: counters.add(key, 1, expires) == 1)
+    except ProxyError as e:
+        e.retry = retry
+        raise
+    start_session(account)
+    if id_token:
+        session[ID_TOKEN] = id_token
+    # `next` was judged when the login began; judged again, as the same rule would today.
+    return redirect(safe_next(next_path, home_url(), request.script_root), 303)
 
 
 @bp.get("/")
@@ -157,8 +238,6 @@ def home():
 
 def _home(account: Account, status: int = 200, error: str | None = None, created: dict | None = None):
     """The home page: who you are, your API keys (`created`: the one just made, shown this once)."""
-    from .auth.credentials import stores
-
     max_days = current_app.extensions["access_es.settings"].key_max_days
     keys = [{"name": k.name, "id": k.id, "created": _day(k.created), "expires": _day(expires_at(k, max_days)),
              "last_used": _day(k.last_used) if k.last_used else "never"}
@@ -190,8 +269,6 @@ def _person() -> Account:
 
 @bp.post("/keys")
 def create_api_key():
-    from .auth.credentials import stores
-
     account = _person()
     max_days = current_app.extensions["access_es.settings"].key_max_days
     raw_days = request.form.get("expires_days", "").strip()
@@ -211,8 +288,6 @@ def create_api_key():
 
 @bp.post("/keys/revoke")
 def revoke_api_key():
-    from .auth.credentials import stores
-
     account = _person()
     name = request.form.get("name", "")
     if not revoke_key(stores().keys, account.name, name):

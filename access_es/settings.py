@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlsplit
 
@@ -85,6 +85,8 @@ class Settings:
     iam_roles: tuple[tuple[str, str], ...]  # (access-es role, IAM role ARN) to sign its requests as
     iam_role_seconds: int           # lifetime of the assumed roles' credentials
     key_max_days: int               # an API key's default and maximum lifetime, days
+    oidc: OidcSettings | None = None  # single sign-on with an OpenID provider (None: off)
+    password_login: bool = True     # ACCESS_ES_PASSWORD_LOGIN: the form and Basic with a password
 
     def iam_role_of(self, role: str) -> str | None:
         """The IAM role ARN that signs for an access-es role (ACCESS_ES_IAM_ROLES), if any."""
@@ -94,6 +96,31 @@ class Settings:
     def endpoint_host(self) -> str:
         """The Host header the upstream expects (and that is signed)."""
         return urlsplit(self.endpoint).netloc
+
+
+DEFAULT_OIDC_SCOPES = "openid email profile"
+DEFAULT_OIDC_USERNAME_CLAIM = "email"
+DEFAULT_OIDC_GROUPS_CLAIM = "groups"
+OIDC_CALLBACK = "/_access-es/oidc/callback"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Single sign-on with an OpenID provider (ACCESS_ES_OIDC_*): access_es/auth/oidc.py."""
+    issuer: str                      # exactly as the provider's discovery document says it (no trailing '/')
+    client_id: str
+    client_secret: str = field(repr=False)
+    scopes: str = DEFAULT_OIDC_SCOPES
+    username_claim: str = DEFAULT_OIDC_USERNAME_CLAIM
+    groups_claim: str = DEFAULT_OIDC_GROUPS_CLAIM
+    admin_groups: tuple[str, ...] = ()
+    readonly_groups: tuple[str, ...] = ()
+    redirect_url: str | None = None  # None: this site's /_access-es/oidc/callback under the mount prefix
+
+    @property
+    def discovery_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
 def region_from_host(host: str) -> str | None:
@@ -333,6 +360,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                             "(leave it unset for the exact Lambda rule)")
 
     iam_roles = parse_iam_roles(get("ACCESS_ES_IAM_ROLES"), problems)
+    oidc = parse_oidc(env, problems)
+    password_login = get("ACCESS_ES_PASSWORD_LOGIN").lower() or "on"
+    if password_login not in ("on", "off"):
+        problems.append(f"ACCESS_ES_PASSWORD_LOGIN={password_login!r} must be 'on' (the login form and Basic with "
+                        "a password) or 'off' (single sign-on only; API keys still work)")
 
     if problems:
         raise ConfigError(problems)
@@ -362,6 +394,74 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         iam_roles=iam_roles,
         iam_role_seconds=integers["ACCESS_ES_IAM_ROLE_SECONDS"],
         key_max_days=integers["ACCESS_ES_KEY_MAX_DAYS"],
+        oidc=oidc,
+        password_login=password_login != "off",
+    )
+
+
+def _http_url_problem(name: str, value: str) -> str | None:
+    """Why `value` cannot be a provider's or our own URL: https, or http:// on a loopback host only."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password \
+            or parts.query or parts.fragment:
+        return f"{name}={value!r} must be an https:// URL (without user, query or fragment)"
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        return f"{name}={value!r} must use https:// (http:// only for a provider on this machine, for testing)"
+    return None
+
+
+def parse_oidc(env: Mapping[str, str], problems: list[str]) -> OidcSettings | None:
+    """ACCESS_ES_OIDC_*: None when ACCESS_ES_OIDC_ISSUER is unset. Every variable is read either way, so
+    that one left behind without the issuer is reported rather than silently ignored."""
+    raw = {name: env.get(f"ACCESS_ES_OIDC_{name}", "").strip() for name in (
+        "ISSUER", "CLIENT_ID", "CLIENT_SECRET", "SCOPES", "USERNAME_CLAIM", "GROUPS_CLAIM", "ADMIN_GROUPS",
+        "READONLY_GROUPS", "REDIRECT_URL")}
+    issuer = raw["ISSUER"]
+    if not issuer:
+        stray = [f"ACCESS_ES_OIDC_{n}" for n, v in raw.items() if v]
+        if stray:
+            problems.append(f"{', '.join(stray)} set without ACCESS_ES_OIDC_ISSUER: set the provider's issuer URL "
+                            "to turn single sign-on on, or unset them")
+        return None
+    problem = _http_url_problem("ACCESS_ES_OIDC_ISSUER", issuer)
+    if problem:
+        problems.append(problem + ", e.g. https://company.okta.com or "
+                        "https://login.microsoftonline.com/TENANT_ID/v2.0")
+    if not raw["CLIENT_ID"]:
+        problems.append("ACCESS_ES_OIDC_CLIENT_ID is required with ACCESS_ES_OIDC_ISSUER: the client id the "
+                        "provider gave access-es when it was registered")
+    secret = raw["CLIENT_SECRET"]
+    if secret.startswith(SECRET_SOURCES):
+        try:
+            secret = fetch_secret(secret, env)
+        except ValueError as e:
+            problems.append(f"ACCESS_ES_OIDC_CLIENT_SECRET: {e}")
+            secret = "unreadable"
+    if not secret:
+        problems.append("ACCESS_ES_OIDC_CLIENT_SECRET is required with ACCESS_ES_OIDC_ISSUER: the client secret "
+                        "(or an ssm:/... or secretsmanager:... reference to it)")
+    scopes = " ".join(raw["SCOPES"].split()) or DEFAULT_OIDC_SCOPES
+    if "openid" not in scopes.split():
+        problems.append(f"ACCESS_ES_OIDC_SCOPES={scopes!r} must include 'openid' (e.g. 'openid email profile')")
+    groups = {}
+    for name in ("ADMIN_GROUPS", "READONLY_GROUPS"):
+        groups[name] = tuple(dict.fromkeys(g.strip() for g in raw[name].split(",") if g.strip()))
+    if not groups["ADMIN_GROUPS"] and not groups["READONLY_GROUPS"]:
+        problems.append("ACCESS_ES_OIDC_ADMIN_GROUPS or ACCESS_ES_OIDC_READONLY_GROUPS is needed with "
+                        "ACCESS_ES_OIDC_ISSUER (comma-separated group names): nobody else may log in with SSO")
+    redirect = raw["REDIRECT_URL"] or None
+    if redirect:
+        problem = _http_url_problem("ACCESS_ES_OIDC_REDIRECT_URL", redirect)
+        if problem:
+            problems.append(problem)
+        elif not urlsplit(redirect).path.endswith(OIDC_CALLBACK):
+            problems.append(f"ACCESS_ES_OIDC_REDIRECT_URL={redirect!r} must end with {OIDC_CALLBACK} (the route "
+                            "that takes the provider's answer), e.g. https://kibana.example.com" + OIDC_CALLBACK)
+    return OidcSettings(
+        issuer=issuer, client_id=raw["CLIENT_ID"], client_secret=secret, scopes=scopes,
+        username_claim=raw["USERNAME_CLAIM"] or DEFAULT_OIDC_USERNAME_CLAIM,
+        groups_claim=raw["GROUPS_CLAIM"] or DEFAULT_OIDC_GROUPS_CLAIM,
+        admin_groups=groups["ADMIN_GROUPS"], readonly_groups=groups["READONLY_GROUPS"], redirect_url=redirect,
     )
 
 

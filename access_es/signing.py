@@ -120,6 +120,10 @@ class AWS4Signer:
             return True
         return False
 
+    def forget_credentials(self) -> None:
+        """Ask the credential chain afresh at the next signature (the keys were refused as stale)."""
+        self._credentials = None
+
     def credentials(self) -> Any:
         """The proxy's own credentials (botocore's, refreshable), loaded on first use."""
         creds = self._credentials

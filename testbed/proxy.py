@@ -73,11 +73,11 @@ class RunningProxy:
 
 
 def start_proxy(tmp_path: Path, endpoint: str, accounts: Path, *, args: tuple[str, ...] = (),
-                program: Path = VENV_BIN / "access-es", cwd: Path | None = None,
+                program: Path = VENV_BIN / "access-es", cwd: Path | None = None, port: int | None = None,
                 **env_extra: str) -> RunningProxy:
     """`program serve` (this environment's console script unless told) in front of `endpoint`,
-    once it answers its health check."""
-    port = free_port()
+    once it answers its health check (on `port`, else a free one)."""
+    port = port or free_port()
     log_path = tmp_path / f"proxy-{port}.log"
     env = aws_env(**{
         "ACCESS_ES_ENDPOINT": endpoint, "ACCESS_ES_SECRET_KEY": APP_SECRET, "ACCESS_ES_USERS": str(accounts),

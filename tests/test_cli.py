@@ -84,6 +84,11 @@ def test_keys_create_list_revoke(users_env, tmp_path):
     assert rows[0][2] == key[4:20] and rows[0][5] == "never" and rows[0][4].endswith("UTC")
     assert [line.split("\t")[1] for line in run("keys", "list", "dave", env=users_env).stdout.splitlines()[1:]] == ["ci"]
     assert run("users", "list", env=users_env).stdout.splitlines() == ["carol\tadmin\t2 keys", "dave\treadonly\t1 key"]
+    from access_es.accounts import Account
+    from access_es.stores import open_stores
+
+    open_stores(str(tmp_path / "users.json")).accounts.put(Account("sam", "readonly", "", sso=True))
+    assert run("users", "list", env=users_env).stdout.splitlines()[-1] == "sam\treadonly\t0 keys\tsso"
     # nothing in the store can give the key back
     assert key not in (tmp_path / "users.json").read_text()
     assert key.encode() not in (tmp_path / "users.json.state.db").read_bytes()
@@ -263,3 +268,15 @@ def test_bad_iam_role_commands_say_why(users_env, args, message):
     run("users", "add", "dave", input="dave-password-1\n", env=users_env)
     r = run(*args, input="x1-password-1\n", env=users_env)
     assert r.returncode != 0 and message in r.stderr, (r.stdout, r.stderr)
+
+
+def test_an_sso_account_gets_no_password(users_env, tmp_path):
+    from access_es.accounts import Account
+    from access_es.stores import open_stores
+
+    open_stores(str(tmp_path / "users.json")).accounts.put(Account("ada@example.com", "readonly", "", sso=True))
+    r = run("users", "passwd", "ada@example.com", input="ada-password-1\n", env=users_env)
+    assert r.returncode == 1 and "single sign-on" in r.stderr
+    assert run("users", "set", "ada@example.com", "--role", "admin", env=users_env).returncode == 0
+    assert json.loads((tmp_path / "users.json").read_text())["users"]["ada@example.com"] == {
+        "role": "admin", "password_hash": "", "sso": True}

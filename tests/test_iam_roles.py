@@ -21,7 +21,7 @@ from access_es import create_app
 from access_es.accounts import Account, AccountError, check_iam_role
 from access_es.accounts.passwords import hash_password
 from access_es.errors import UpstreamCredentialsUnavailable
-from access_es.iam_roles import RoleSigner, iam_role_for, role_name, session_name
+from access_es.iam_roles import REMEMBER_FAILURE_S, RoleSigner, iam_role_for, role_name, session_name
 from access_es.settings import ConfigError, load_settings
 from access_es.signing import EXPIRED_TOKEN, Rejection
 from access_es.standin.domain import Reply, StandIn
@@ -48,7 +48,7 @@ def key_of(seen) -> str:
 # ---- the pure parts ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, expected", [
-    ("alice", "alice"), ("a", "a-"), ("bob.smith@example.com", "bob.smith@example.com"),
+    ("alice", "alice"), ("a", "a="), ("bob.smith@example.com", "bob.smith@example.com"),
     ("x" * 70, "x" * 64), ("ünïcode", "-n-code"), ("a b/c:d", "a-b-c-d"), ("p+q=r,s_t-u", "p+q=r,s_t-u"),
 ])
 def test_the_session_name_is_the_account_name_as_sts_takes_it(name, expected):
@@ -232,8 +232,14 @@ def test_a_role_that_cannot_be_assumed_is_a_502_never_another_identity(env, setu
     for needed in ["trust policy", "sts:AssumeRole", "sts:SetSourceIdentity"]:
         assert needed in e.value.hint
     assert "assume_role_failed" in caplog.text and code in caplog.text
-    # mended: the next request assumes the role afresh
+    # remembered a while: the same 502 without asking STS again
+    calls = len(env.sts.calls)
     env.sts.throttled, env.sts.denied = False, set()
+    with pytest.raises(UpstreamCredentialsUnavailable):
+        sign(signer, BOB)
+    assert len(env.sts.calls) == calls
+    # then mended: the next request assumes the role afresh
+    env.now += timedelta(seconds=REMEMBER_FAILURE_S + 1)
     key, _ = sign(signer, BOB)
     assert env.sts.issued_for[key] in (DENIED_ARN, READONLY_ARN)
 
@@ -387,3 +393,41 @@ def test_check_assumes_each_role_and_shows_who_the_domain_sees(tmp_path, account
         assert r.returncode == 1
         assert "[FAIL] IAM role for readonly (es-readonly): the IAM role es-readonly could not be assumed " \
                "(AccessDenied" in r.stdout and "fix: let the proxy's own IAM identity assume" in r.stdout
+
+
+def test_opensearch_serverless_is_signed_as_the_role_too(env):
+    # the domain stand-in verifies `aoss` signatures (x-amz-content-sha256 included) with the role's keys
+    with StandIn(env.keys, region=REGION, service="aoss") as collection:
+        session = botocore.session.get_session()
+        signer = RoleSigner(REGION, "aoss", {"readonly": READONLY_ARN}, 3600,
+                            credentials=lambda: BotoCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN),
+                            client_creator=functools.partial(session.create_client, region_name=REGION,
+                                                             endpoint_url=env.sts.url), clock=lambda: env.now)
+        from access_es.proxy.upstream import Upstream
+
+        upstream = Upstream(collection.url, collection.url.split("://")[1], signer, 5)
+        answer = upstream.send("POST", "/logs-demo/_search", "", [("Content-Type", "application/json")],
+                               b'{"size": 0}', identity=BOB)
+        assert answer.status == 200
+        seen = collection.last()
+        assert seen.verified and env.sts.issued_for[key_of(seen)] == READONLY_ARN
+        assert "/aoss/aws4_request" in seen.header("Authorization")
+
+
+def test_check_warns_when_a_role_is_left_to_the_proxys_own_identity(monkeypatch):
+    from access_es import check
+    from access_es.proxy import upstream as upstream_module
+
+    class Unreachable:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def send(self, *args, **kwargs):
+            raise UpstreamCredentialsUnavailable("not in this test")
+
+    monkeypatch.setattr(upstream_module, "Upstream", Unreachable)
+    results = check.check_iam_roles(load_settings({**BASE, "ACCESS_ES_IAM_ROLES": f"admin={ADMIN_ARN}"}))
+    warn = [r for r in results if r.status == "warn"]
+    assert len(warn) == 1 and "names no IAM role for readonly" in warn[0].detail
+    assert "signed as the proxy itself" in warn[0].detail and "readonly=arn:aws:iam::" in warn[0].fix
+    assert check.check_iam_roles(load_settings(BASE)) == []  # no mapping at all: nothing to say

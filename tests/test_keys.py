@@ -511,3 +511,26 @@ def test_keys_through_zappas_handler(standin, tmp_path):
     revoke_key(stores.keys, "lam", "lambda")
     assert script.request("GET", "/_echo/l", headers=[("Authorization", f"Bearer {key}")])["statusCode"] == 401
     assert all(s.verified and key not in str(s.headers) for s in standin.seen)
+
+
+def test_with_password_logins_off_keys_still_work(stores, pool):
+    settings = load_settings({"ACCESS_ES_ENDPOINT": ENDPOINT, "ACCESS_ES_SECRET_KEY": "k" * 32,
+                              "ACCESS_ES_PASSWORD_LOGIN": "off"})
+    app = create_app(settings, signer=Unsigned(), stores=stores)
+    app.extensions["access_es.upstream"]._pool = pool
+    pool.add("GET", "/x")
+    c = app.test_client()
+    name = person(stores)
+    key = key_for(stores, name)
+    assert c.get("/x", headers=basic(name, PW)).status_code in (401, 403)   # the password: refused
+    assert c.get("/x", headers=basic(name, key)).status_code == 200
+    assert c.get("/x", headers=bearer(key)).status_code == 200
+
+
+def test_an_sso_account_gets_keys_like_any_other(client, pool, stores):
+    pool.add("GET", "/x")
+    name = "sso-" + uuid.uuid4().hex[:6]
+    stores.accounts.put(Account(name, "readonly", "", sso=True))
+    key = key_for(stores, name)
+    assert answer(client, "/x", headers=basic(name, key)).status_code == 200
+    assert answer(client, "/x", headers=bearer(key)).status_code == 200

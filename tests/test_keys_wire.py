@@ -145,7 +145,7 @@ def worker_of(conn: http.client.HTTPConnection, workers: list[int], server_port:
 
 
 def kept_alive_on_both_workers(bed, headers) -> list[http.client.HTTPConnection]:
-    """Keep-alive connections, at least one held by each worker process, each having made one good request."""
+    """Two keep-alive connections, one held by each worker process, each having made one good request."""
     supervisor = bed.proxy.process.pid
     workers = [p for p in tree_pids(supervisor) if p != supervisor]
     assert len(workers) == 2, workers
@@ -160,7 +160,12 @@ def kept_alive_on_both_workers(bed, headers) -> list[http.client.HTTPConnection]
         pid = worker_of(conn, workers, _port(bed.url))
         held.setdefault(pid, conn)
         if len(held) == 2 and None not in held:
-            return conns
+            for other in conns:
+                if other not in held.values():
+                    other.close()
+            return list(held.values())
+    for conn in conns:
+        conn.close()
     pytest.fail(f"100 connections, all taken by the same worker: {held}")
 
 
@@ -274,7 +279,8 @@ def test_keys_in_dynamodb_across_worker_processes(standin, moto_server, tmp_path
     cli(env, "users", "add", "nora", "--role", "readonly", input="nora-password-1\n")
     key = create_key(env, "nora", "--name", "etl")
     p = start_proxy(tmp_path, standin.url, tmp_path / "unused.json", args=("--processes", "2", "--threads", "4"),
-                    ACCESS_ES_USERS=table, AWS_ENDPOINT_URL_DYNAMODB=moto_server)
+                    ACCESS_ES_USERS=table, AWS_ENDPOINT_URL_DYNAMODB=moto_server,
+                    ACCESS_ES_THROTTLE_ACCOUNT="1000", ACCESS_ES_THROTTLE_ADDRESS="1000")
     bed = SimpleNamespace(proxy=p, url=p.url)
     headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
     try:

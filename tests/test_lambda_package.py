@@ -228,8 +228,9 @@ def test_the_package_answers_api_gateway_events_outside_any_virtualenv(package, 
 
 
 def test_what_the_package_leaves_out_is_not_needed_at_run_time(package, tmp_path):
-    """Every module of access_es that Lambda may load (all but `serve`'s), the AWS clients it makes
-    and boto3's S3 transfer import from the package alone: nothing excluded is needed."""
+    """Every module of access_es that Lambda may load (all but `serve`'s), the AWS clients it makes,
+    boto3's S3 transfer and single sign-on's Authlib and joserfc import from the package alone:
+    nothing excluded is needed."""
     task = tmp_path / "task"
     zipfile.ZipFile(package.zip).extractall(task)
     code = """
@@ -244,6 +245,9 @@ for service in ("s3", "dynamodb", "ssm", "secretsmanager"):
     boto3.client(service, region_name="us-east-1")
 from access_es.accounts.passwords import hash_password, verify_password
 assert verify_password(hash_password("a password"), "a password")
+# single sign-on's libraries, which its routes import on first use (cryptography's native part included)
+import authlib.integrations.requests_client, authlib.oidc.core, joserfc.jwt, joserfc.jwk
+joserfc.jwk.RSAKey.generate_key(2048)
 import sysconfig
 allowed = (sys.argv[1], sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
 outside = sorted(m.__name__ for m in list(sys.modules.values())

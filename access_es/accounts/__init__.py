@@ -11,8 +11,11 @@ ROLES = ("admin", "readonly")
 # Letters, digits and . _ @ - : no ':' (Basic auth splits on the first one), no spaces or controls.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 MIN_PASSWORD_LENGTH = 8
-# An IAM role's ARN, in any partition: arn:aws:iam::111122223333:role/path/name.
-IAM_ROLE_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+# An IAM role's ARN as IAM makes them: a partition AWS has, a 12-digit account, an optional path of
+# non-empty segments, a name of 1-64 of [A-Za-z0-9+=,.@_-] (arn:aws:iam::111122223333:role/path/name).
+IAM_ROLE_ARN = re.compile(
+    r"arn:(?:aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::[0-9]{12}:role/"
+    r"(?:[A-Za-z0-9+=,.@_-]+/){0,16}[A-Za-z0-9+=,.@_-]{1,64}", re.ASCII)
 
 
 class AccountError(ValueError):
@@ -25,6 +28,7 @@ class Account:
     role: str
     password_hash: str
     iam_role: str | None = None   # the ARN this account's requests are signed as, over the role mapping
+    sso: bool = False             # made by a single sign-on login (auth/oidc.py): no password, ever
 
     @property
     def readonly(self) -> bool:

@@ -19,6 +19,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or DUMMY_HASH, password) and password_hash is not None
+        # No hash (an unknown name, or an SSO account, whose hash is ""): the dummy's work, and False.
+        return _hasher.verify(password_hash or DUMMY_HASH, password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

@@ -2,7 +2,8 @@
 
 - apikey.py: an API key, sent with every request by scripts (as the Basic password, or Bearer);
 - basic.py: HTTP Basic credentials, sent with every request by API clients;
-- session.py: a browser's session cookie, after a login with the form (pages.py).
+- session.py: a browser's session cookie, after a login with the form (pages.py) or with single
+  sign-on (oidc.py: the OpenID Connect round trip that ends in the same start_session).
 
 Each way in answers `account_of_request()`: the account its credentials prove, None when the request
 carries none of its kind, or an error (Unauthorized, BadRequest) when they are wrong. who_is_asking

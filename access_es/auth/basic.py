@@ -19,7 +19,7 @@ from flask import current_app, request
 from ..accounts import Account
 from ..accounts.keys import KEY_PREFIX
 from ..errors import BadRequest, Unauthorized
-from .credentials import account_stamp, check_credentials, client_address, name_lock, stores
+from .credentials import account_stamp, check_credentials, client_address, name_lock, settings, stores
 
 NAME = "basic"
 BASIC_CACHE_SECONDS = 60
@@ -66,6 +66,12 @@ def account_of_request() -> Account | None:
     creds = basic_credentials()
     if creds is None or creds[1].startswith(KEY_PREFIX):
         return None
+    # API keys (sent as Basic's password) are to be checked before this point: they work whatever
+    # ACCESS_ES_PASSWORD_LOGIN says. What is left is a password, refused when password logins are off.
+    if not settings().password_login:
+        raise Unauthorized("logging in with a password is turned off here; use an API key",
+                           log_reason=f"Basic auth with a password refused for {creds[0]!r} from "
+                                      f"{client_address()}: ACCESS_ES_PASSWORD_LOGIN=off")
     account = basic_account(*creds)
     if account is None:
         raise Unauthorized("wrong name or password",

@@ -43,6 +43,7 @@ def check_credentials(name: str, password: str) -> Account | None:
     """The account if the password is right, after the throttle counts and allows the attempt.
 
     The same work (one Argon2 verification) and the same answer whether or not the account exists.
+    An SSO account (auth/oidc.py) has no password: it is answered as an unknown name, always.
     """
     from ..accounts import passwords
 
@@ -50,6 +51,8 @@ def check_credentials(name: str, password: str) -> Account | None:
     with name_lock(name):
         throttle().check(name, address)
         account = stores().accounts.get(name)
+        if account is not None and account.sso:
+            account = None
         if passwords.verify_password(account.password_hash if account else None, password):
             throttle().succeeded(name, address)
             return account

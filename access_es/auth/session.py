@@ -95,6 +95,8 @@ def load_user(user_id: str) -> User | None:
     account = stores().accounts.get(name)
     if account is None:
         return _ended(key, "account removed")
+    if not account.sso and not s.password_login:
+        return _ended(key, "password logins are off (ACCESS_ES_PASSWORD_LOGIN=off)")
     user = User(account, account_stamp(account))
     if not hmac.compare_digest(user.stamp, stamp):
         return _ended(key, "password changed since login")

@@ -3,7 +3,7 @@ throttling counters in one table, so accounts change without a redeploy and ever
 same sessions and counters.
 
 One partition key, `pk` (string); items are told apart by its prefix:
-    user#NAME        role, password_hash
+    user#NAME        role, password_hash ("" for an SSO account), iam_role?, sso? (BOOL)
     session#HASH     account, created, last_seen, expires_at
     counter#KEY      count, expires_at
     apikey#ID        account, name, hash, created, expires, last_used, expires_at
@@ -98,6 +98,8 @@ class DynamoTable:
                 "password_hash": {"S": account.password_hash}}
         if account.iam_role:
             item["iam_role"] = {"S": account.iam_role}
+        if account.sso:
+            item["sso"] = {"BOOL": True}
         self.call("put_item", Item=item)
 
     def remove(self, name: str) -> bool:
@@ -107,7 +109,7 @@ class DynamoTable:
 
 def _account(item: dict) -> Account:
     return Account(item["pk"]["S"][len(USER):], item["role"]["S"], item["password_hash"]["S"],
-                   item.get("iam_role", {}).get("S"))
+                   item.get("iam_role", {}).get("S"), item.get("sso", {}).get("BOOL") is True)
 
 
 class _Sessions:

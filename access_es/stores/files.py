@@ -3,7 +3,8 @@ keys and throttling counters in an SQLite database beside it.
 
 Accounts:
 
-    {"users": {"alice": {"role": "admin", "password_hash": "$argon2id$..."}}}
+    {"users": {"alice": {"role": "admin", "password_hash": "$argon2id$..."},
+               "ada@example.com": {"role": "readonly", "password_hash": "", "sso": true}}}
 
 Reads are cached by the file's mtime and size, so a request costs one stat(), and an edit by
 `access-es users ...` is seen by a running server without a restart. Writes go to a temporary
@@ -52,7 +53,7 @@ class FileAccounts:
             users = data["users"]
             return {
                 name: Account(name=name, role=entry["role"], password_hash=entry["password_hash"],
-                              iam_role=entry.get("iam_role"))
+                              iam_role=entry.get("iam_role"), sso=entry.get("sso") is True)
                 for name, entry in users.items()
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
@@ -67,7 +68,8 @@ class FileAccounts:
     def _write(self, accounts: dict[str, Account]) -> None:
         data = {
             "users": {
-                a.name: {"role": a.role, "password_hash": a.password_hash, **({"iam_role": a.iam_role} if a.iam_role else {})}
+                a.name: {"role": a.role, "password_hash": a.password_hash, **({"iam_role": a.iam_role} if a.iam_role else {}),
+                         **({"sso": True} if a.sso else {})}
                 for a in sorted(accounts.values(), key=lambda a: a.name)
             }
         }
