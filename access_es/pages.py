@@ -14,7 +14,7 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms.validators import ValidationError
 
 from .accounts import Account, AccountError
-from .accounts.keys import check_expires_days, create_key, expires_at, revoke_key
+from .accounts.keys import check_expires_days, create_key, expires_at, loggable_name, revoke_key
 from .auth import check_credentials, client_address, end_session, start_session, who_is_asking
 from .auth.credentials import stores
 from .errors import BadRequest, Forbidden, ProxyError, TooManyAttempts, Unauthorized
@@ -155,7 +155,7 @@ def login():
         return form()
     if not password_login():
         raise Forbidden("logging in with a password is turned off here; log in with SSO",
-                        log_reason=f"password login refused for {name!r}: ACCESS_ES_PASSWORD_LOGIN=off",
+                        log_reason=f"password login refused for {loggable_name(name)!r}: ACCESS_ES_PASSWORD_LOGIN=off",
                         retry=login_url(next_path))
     try:
         _check_csrf()
@@ -167,7 +167,7 @@ def login():
     except TooManyAttempts as e:
         return form(429, f"Too many failed logins; try again in {_minutes(e)}.", e.log_reason, e.headers)
     if account is None:
-        return form(401, "Wrong name or password.", f"login failed for {name!r} from {client_address()}")
+        return form(401, "Wrong name or password.", f"login failed for {loggable_name(name)!r} from {client_address()}")
     start_session(account)
     return redirect(next_path, 303)
 

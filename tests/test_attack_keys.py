@@ -81,13 +81,12 @@ def test_a_readonly_key_cannot_borrow_an_admin_session(client, pool, stores):
     assert r.status_code == 403 and stores.keys.of_account(admin) == [] and len(stores.keys.of_account(reader)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (medium): a key sent as the Basic *user name* (`curl -u KEY:` - the habit of Stripe-style "
-    "APIs, and what many clients' 'API key' fields do) is not recognised as a key: it goes down the "
-    "password path, where the name is logged in clear (\"Basic auth failed for 'aes_...'\", the "
-    "throttle's login_lockout event), so a live key lands in CloudWatch. Should: treat a Basic name "
-    "that starts with aes_ as a key attempt (accept it as Bearer would, or refuse it without naming "
-    "it), and never log a name that has a key's shape."))
+# now held: FOUND (medium): a key sent as the Basic *user name* (`curl -u KEY:` - the habit of
+# Stripe-style APIs, and what many clients' 'API key' fields do) is not recognised as a key: it goes
+# down the password path, where the name is logged in clear (\"Basic auth failed for 'aes_...'\", the
+# throttle's login_lockout event), so a live key lands in CloudWatch. Should: treat a Basic name that
+# starts with aes_ as a key attempt (accept it as Bearer would, or refuse it without naming it), and
+# never log a name that has a key's shape.
 def test_a_key_sent_as_the_basic_user_name_never_reaches_the_log(client, pool, stores, lines):
     name = person(stores)
     key = key_for(stores, name)
@@ -96,9 +95,8 @@ def test_a_key_sent_as_the_basic_user_name_never_reaches_the_log(client, pool, s
     assert key not in lines()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): a key pasted into the login form's name field is logged in clear "
-    "(\"login failed for 'aes_...'\"). Should: never log a name with a key's shape (log its id only)."))
+# now held: FOUND (low): a key pasted into the login form's name field is logged in clear (\"login
+# failed for 'aes_...'\"). Should: never log a name with a key's shape (log its id only).
 def test_a_key_typed_as_the_login_name_never_reaches_the_log(client, stores, lines):
     name = person(stores)
     key = key_for(stores, name)

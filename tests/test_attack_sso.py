@@ -266,11 +266,10 @@ def test_an_unknown_kid_costs_one_jwks_refetch_per_callback_not_a_loop(hsite, ho
     assert hostile.hits["/jwks"] - before == 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): the JWKS is cached for the life of the process and refetched only on an unknown kid, "
-    "so a signing key the provider withdrew from its JWKS (rotated out, or revoked after a compromise) "
-    "stays trusted until a restart. Should: give the JWKS a lifetime (e.g. an hour, or the answer's "
-    "Cache-Control) and refetch when it is older."))
+# now held: FOUND (low): the JWKS is cached for the life of the process and refetched only on an unknown
+# kid, so a signing key the provider withdrew from its JWKS (rotated out, or revoked after a compromise)
+# stays trusted until a restart. Should: give the JWKS a lifetime (e.g. an hour, or the answer's
+# Cache-Control) and refetch when it is older.
 def test_a_key_withdrawn_from_the_jwks_is_no_longer_trusted(hsite, hostile, monkeypatch):
     app, stores, pool, records = hsite
     assert through_hostile(app.test_client(), hostile, lambda n, at: hostile.sign(hostile.claims(n, at))).status_code == 303
@@ -324,12 +323,12 @@ def test_usernames_that_collide_with_or_mimic_a_password_account_are_refused(hsi
     assert stores.accounts.get("alice").sso is False
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): account names are case-sensitive, so an SSO login named 'ALICE' (or 'Rob@Example.com', "
-    "an email the provider itself treats as the same address) gets a second account beside the password "
-    "account 'alice' (or 'rob@example.com'): two look-alike accounts in logs, `users list` and the "
-    "record, and the password account's 'not taken over' guard is bypassed by a case change. Should: "
-    "compare names case-insensitively when SSO creates an account (refuse, as for an exact collision)."))
+# now held: FOUND (low): account names are case-sensitive, so an SSO login named 'ALICE' (or
+# 'Rob@Example.com', an email the provider itself treats as the same address) gets a second account
+# beside the password account 'alice' (or 'rob@example.com'): two look-alike accounts in logs, `users
+# list` and the record, and the password account's 'not taken over' guard is bypassed by a case change.
+# Should: compare names case-insensitively when SSO creates an account (refuse, as for an exact
+# collision).
 def test_a_name_differing_only_in_case_from_a_password_account_is_refused(hsite, hostile):
     app, stores, pool, records = hsite
     r = through_hostile(app.test_client(), hostile,
@@ -348,12 +347,11 @@ def test_an_error_from_the_provider_is_escaped_on_the_page(hsite, hostile):
     assert "<script>" not in r.text and "<img" not in r.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): HTTP_TIMEOUT bounds each socket read, not a call: a provider that trickles its token "
-    "answer a byte at a time holds the callback (and a worker thread) for as long as it likes, and a login "
-    "makes up to five calls of 10 s each (discovery, token, JWKS, JWKS again, userinfo), past API "
-    "Gateway's 29 s. Should: bound each call's total time (a deadline on the whole callback, streaming "
-    "with a wall-clock check), so the callback ends within a fixed budget."))
+# now held: FOUND (low): HTTP_TIMEOUT bounds each socket read, not a call: a provider that trickles its
+# token answer a byte at a time holds the callback (and a worker thread) for as long as it likes, and a
+# login makes up to five calls of 10 s each (discovery, token, JWKS, JWKS again, userinfo), past API
+# Gateway's 29 s. Should: bound each call's total time (a deadline on the whole callback, streaming with
+# a wall-clock check), so the callback ends within a fixed budget.
 def test_a_trickling_provider_cannot_hold_the_callback_past_the_timeout(hsite, hostile, monkeypatch):
     app, stores, pool, records = hsite
     monkeypatch.setattr(oidc_module, "HTTP_TIMEOUT", 1)
@@ -468,14 +466,13 @@ def test_codes_and_states_never_reach_the_log(site, caplog):
     assert text and q["code"][0] not in text and q["state"][0] not in text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (high): the account is named by the username claim (default `email`) alone; neither "
-    "email_verified nor the subject (iss, sub) is checked or kept. Anyone the provider lets put an "
-    "unverified address in their profile (self-service profiles, social/federated logins, the 'nOAuth' "
-    "pattern of Entra ID's mutable email) and who is in any allowed group logs in AS the SSO account of "
-    "that address: its API-key page (list, revoke, create keys that act as it), its IAM role mapping, "
-    "and its name in every log. Should: refuse email_verified=false when the username claim is email, and "
-    "bind an SSO account to the (iss, sub) that created it, refusing another sub with the same name."))
+# now held: FOUND (high): the account is named by the username claim (default `email`) alone; neither
+# email_verified nor the subject (iss, sub) is checked or kept. Anyone the provider lets put an
+# unverified address in their profile (self-service profiles, social/federated logins, the 'nOAuth'
+# pattern of Entra ID's mutable email) and who is in any allowed group logs in AS the SSO account of
+# that address: its API-key page (list, revoke, create keys that act as it), its IAM role mapping, and
+# its name in every log. Should: refuse email_verified=false when the username claim is email, and bind
+# an SSO account to the (iss, sub) that created it, refusing another sub with the same name.
 def test_an_unverified_email_does_not_log_in_as_its_owner(site, provider):
     app, stores, pool, records = site
     ada = Person(app)
@@ -489,11 +486,10 @@ def test_an_unverified_email_does_not_log_in_as_its_owner(site, provider):
     assert "ada-script" not in mallory.get("/_access-es/").text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (medium): another subject at the provider whose (verified) email is now ada's (a recycled "
-    "address, a renamed account) takes over ada's existing SSO account, its keys and its page: the "
-    "account keeps no sub. Should: record (iss, sub) on an SSO account when it is created and refuse a "
-    "login whose sub differs (an administrator removes the account to hand the name over)."))
+# now held: FOUND (medium): another subject at the provider whose (verified) email is now ada's (a
+# recycled address, a renamed account) takes over ada's existing SSO account, its keys and its page: the
+# account keeps no sub. Should: record (iss, sub) on an SSO account when it is created and refuse a
+# login whose sub differs (an administrator removes the account to hand the name over).
 def test_another_subject_with_the_same_name_does_not_take_over_an_sso_account(site, provider):
     app, stores, pool, records = site
     Person(app).log_in("ada")
@@ -504,13 +500,12 @@ def test_another_subject_with_the_same_name_does_not_take_over_an_sso_account(si
     assert logged_in_as(other) is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (medium): when the provider says a person is no longer in any allowed group, the login is "
-    "refused (403) but their SSO account is left as it was: its role (admin), its other sessions and its "
-    "API keys go on working until they expire (up to ACCESS_ES_KEY_MAX_DAYS). The proxy was just told the "
-    "person has lost access and acts on nothing. Should: on a refused SSO login of an existing SSO account, "
-    "remove it (or strip its role), ending its sessions and keys; and document that an SSO account's keys "
-    "and sessions outlive its removal at the provider until its next login attempt."))
+# now held: FOUND (medium): when the provider says a person is no longer in any allowed group, the login
+# is refused (403) but their SSO account is left as it was: its role (admin), its other sessions and its
+# API keys go on working until they expire (up to ACCESS_ES_KEY_MAX_DAYS). The proxy was just told the
+# person has lost access and acts on nothing. Should: on a refused SSO login of an existing SSO account,
+# remove it (or strip its role), ending its sessions and keys; and document that an SSO account's keys
+# and sessions outlive its removal at the provider until its next login attempt.
 def test_a_person_the_provider_no_longer_allows_loses_their_keys_and_sessions(site, provider):
     app, stores, pool, records = site
     pool.add("GET", "/x")
@@ -537,11 +532,10 @@ def test_a_demotion_at_the_provider_applies_to_keys_at_the_next_login(site, prov
     assert r.status_code == 403
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "FINDING (low): an SSO login that creates an account does not clear API keys left under that name "
-    "(an account removed from the store by hand, or a removal that failed between its two steps), so "
-    "they come back to life as the new person's; `users add` clears them for exactly this reason "
-    "(cli.py), oidc.account_for does not. Should: stores.remove_keys_of(name) before creating an account."))
+# now held: FOUND (low): an SSO login that creates an account does not clear API keys left under that
+# name (an account removed from the store by hand, or a removal that failed between its two steps), so
+# they come back to life as the new person's; `users add` clears them for exactly this reason (cli.py),
+# oidc.account_for does not. Should: stores.remove_keys_of(name) before creating an account.
 def test_keys_left_under_a_name_do_not_revive_when_sso_creates_it(site):
     app, stores, pool, records = site
     pool.add("GET", "/x")

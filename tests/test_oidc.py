@@ -143,7 +143,9 @@ def test_the_login_page_offers_sso_and_the_round_trip_lands_where_asked(site, pr
     assert records[-1].auth == "oidc" and records[-1].account.name == "ada@example.com"
     cookie = landed.headers.get("Set-Cookie")
     assert cookie.startswith("access_es_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert stores.accounts.get("ada@example.com") == Account("ada@example.com", "admin", "", None, sso=True)
+    ada = stores.accounts.get("ada@example.com")
+    assert ada == Account("ada@example.com", "admin", "", None, sso=True, sso_subject=ada.sso_subject)
+    assert ada.sso_subject.startswith(provider.issuer + " ")  # the provider's subject it belongs to
     assert logged_in_as(person) == "ada@example.com"
 
     pool.add("PUT", "/logs/_doc/1", status=201)

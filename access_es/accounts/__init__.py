@@ -29,6 +29,7 @@ class Account:
     password_hash: str
     iam_role: str | None = None   # the ARN this account's requests are signed as, over the role mapping
     sso: bool = False             # made by a single sign-on login (auth/oidc.py): no password, ever
+    sso_subject: str | None = None  # who at the provider it belongs to ("ISSUER SUB"): nobody else logs in as it
 
     @property
     def readonly(self) -> bool:

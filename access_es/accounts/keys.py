@@ -58,6 +58,14 @@ def key_id_of(value: str) -> str | None:
     return m.group(1) if m else None
 
 
+def loggable_name(name: str) -> str:
+    """An account name as a log line may show it: a key typed where a name goes (`curl -u KEY:`) shows
+    only its prefix and id, never its secret."""
+    if isinstance(name, str) and name.startswith(KEY_PREFIX):
+        return name[:len(KEY_PREFIX) + 16] + "... (a key's secret, not shown)"
+    return name
+
+
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 

@@ -24,7 +24,7 @@ import time
 from flask import request
 
 from ..accounts import Account
-from ..accounts.keys import DUMMY_HASH, KEY_PREFIX, TOUCH_SECONDS, KeyRecord, expires_at, key_hash, key_id_of
+from ..accounts.keys import DUMMY_HASH, KEY_PREFIX, loggable_name, TOUCH_SECONDS, KeyRecord, expires_at, key_hash, key_id_of
 from ..errors import Unauthorized
 from ..record import current as current_record
 from .basic import basic_credentials
@@ -93,4 +93,4 @@ def _failed(name: str, why: str) -> None:
         throttle().check(name, address)
         throttle().failed(name, address)
     raise Unauthorized("wrong, expired or revoked API key",
-                       log_reason=f"API key refused for {name!r} from {address}: {why}")
+                       log_reason=f"API key refused for {loggable_name(name)!r} from {address}: {why}")

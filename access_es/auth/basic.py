@@ -17,6 +17,7 @@ import time
 from flask import current_app, request
 
 from ..accounts import Account
+from ..accounts.keys import loggable_name
 from ..accounts.keys import KEY_PREFIX
 from ..errors import BadRequest, Unauthorized
 from .credentials import account_stamp, check_credentials, client_address, name_lock, settings, stores
@@ -70,12 +71,12 @@ def account_of_request() -> Account | None:
     # ACCESS_ES_PASSWORD_LOGIN says. What is left is a password, refused when password logins are off.
     if not settings().password_login:
         raise Unauthorized("logging in with a password is turned off here; use an API key",
-                           log_reason=f"Basic auth with a password refused for {creds[0]!r} from "
+                           log_reason=f"Basic auth with a password refused for {loggable_name(creds[0])!r} from "
                                       f"{client_address()}: ACCESS_ES_PASSWORD_LOGIN=off")
     account = basic_account(*creds)
     if account is None:
         raise Unauthorized("wrong name or password",
-                           log_reason=f"Basic auth failed for {creds[0]!r} from {client_address()}")
+                           log_reason=f"Basic auth failed for {loggable_name(creds[0])!r} from {client_address()}")
     return account
 
 

@@ -21,6 +21,7 @@ imported on first use: a proxied request or a cold start never loads them.
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import secrets
 import threading
@@ -39,12 +40,49 @@ LOGIN_SECONDS = 600            # a login started must come back within this
 MAX_PENDING = 4                # logins in progress per browser (tabs); the oldest is dropped
 METADATA_SECONDS = 24 * 3600   # discovery document kept this long (a stale copy is used if a refresh fails)
 HTTP_TIMEOUT = 10              # seconds, for each call to the provider (API Gateway gives up at 29 s)
+CALLBACK_BUDGET = 2            # a callback's calls to the provider, all together, take at most this many HTTP_TIMEOUTs
+JWKS_SECONDS = 3600            # the provider's keys kept this long: a key it withdraws is not trusted much longer
 PENDING = "_oidc"              # the session key of the logins in progress
 MAX_ID_TOKEN_HINT = 2048       # a larger ID token is not kept in the cookie (logout then names the client)
 # Signature algorithms we accept, whatever else the provider advertises: asymmetric only (an HMAC
 # would have to be keyed with the client secret, or with a public key: never), never `none`.
 ASYMMETRIC_ALGS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
                    "EdDSA", "Ed25519")
+
+
+_deadline: "contextvars.ContextVar[float | None]" = contextvars.ContextVar("oidc_deadline", default=None)
+
+
+def _within_deadline():
+    """A requests transport adapter that reads every answer from the provider against a wall clock:
+    the callback's deadline (finish() sets it), else HTTP_TIMEOUT from now. A socket timeout bounds
+    each read only; a provider trickling its answer would otherwise hold the callback for ever."""
+    from requests.adapters import HTTPAdapter
+    from requests.exceptions import ReadTimeout
+
+    class WithinDeadline(HTTPAdapter):
+        def send(self, request, stream=False, timeout=None, **kwargs):
+            deadline = _deadline.get() or time.monotonic() + HTTP_TIMEOUT
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ReadTimeout("the provider's answers took longer than their time")
+            response = super().send(request, stream=True, timeout=min(timeout or HTTP_TIMEOUT, left), **kwargs)
+            chunks = []
+            try:
+                while True:
+                    if time.monotonic() > deadline:
+                        raise ReadTimeout("the provider's answer took longer than its time")
+                    chunk = response.raw.read1(65536, decode_content=True)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+            finally:
+                response.close()
+            response._content = b"".join(chunks)
+            response._content_consumed = True
+            return response
+
+    return WithinDeadline()
 
 
 class Provider:
@@ -56,6 +94,7 @@ class Provider:
         self._metadata: dict | None = None
         self._metadata_at = 0.0
         self._jwks: dict | None = None
+        self._jwks_at = 0.0
         self._lock = threading.Lock()
         self._http = None
 
@@ -67,6 +106,8 @@ class Provider:
             s = requests.Session()
             if self.ca_bundle:
                 s.verify = self.ca_bundle
+            s.mount("https://", _within_deadline())
+            s.mount("http://", _within_deadline())
             self._http = s
         return self._http
 
@@ -108,11 +149,11 @@ class Provider:
             return data
 
     def jwks(self, refresh: bool = False) -> dict:
-        if self._jwks is None or refresh:
+        if self._jwks is None or refresh or time.monotonic() - self._jwks_at > JWKS_SECONDS:
             jwks = self.get_json("JWKS", self.metadata()["jwks_uri"])
             if not isinstance(jwks.get("keys"), list):
                 raise _unreachable("the provider's JWKS has no \"keys\" list")
-            self._jwks = jwks
+            self._jwks, self._jwks_at = jwks, time.monotonic()
         return self._jwks
 
     def algorithms(self) -> list[str]:
@@ -135,6 +176,8 @@ class Provider:
                                code_challenge_method="S256", token_endpoint_auth_method=self.token_auth_method())
         if self.ca_bundle:
             client.verify = self.ca_bundle
+        client.mount("https://", _within_deadline())
+        client.mount("http://", _within_deadline())
         return client
 
 
@@ -215,7 +258,15 @@ def finish(args, mark_used) -> tuple[Account, str, str | None]:
     if not mark_used("oidc-state:" + hashlib.sha256(state.encode()).hexdigest()[:32], entry["t"] + LOGIN_SECONDS):
         raise SsoRefused("this login was finished already",
                          log_reason="oidc: replayed callback: its state was used already")
-    p = provider()
+    budget = _deadline.set(time.monotonic() + CALLBACK_BUDGET * HTTP_TIMEOUT)
+    try:
+        return _vouched_for(provider(), args, entry)
+    finally:
+        _deadline.reset(budget)
+
+
+def _vouched_for(p: "Provider", args, entry: dict) -> tuple[Account, str, str | None]:
+    """The rest of the callback, against the provider, within the callback's deadline."""
     metadata = p.metadata()
     if args.get("error"):
         error = _printable(args.get("error"), 64)
@@ -352,7 +403,12 @@ def role_for(groups: list[str], s: OidcSettings) -> str | None:
 
 
 def account_for(claims: dict, s: OidcSettings) -> Account:
-    """The account of the person the claims describe, recorded in the store with this login's role."""
+    """The account of the person the claims describe, recorded in the store with this login's role.
+
+    An SSO account belongs to the provider's subject that made it (`iss` and `sub`): another subject
+    with the same name (a recycled or changed e-mail address) never logs in as it. A name from the
+    `email` claim counts only when the provider does not say it is unverified. A person the provider
+    no longer puts in an allowed group loses the account, and with it every session and key."""
     from .credentials import stores
 
     name = claims.get(s.username_claim)
@@ -360,23 +416,44 @@ def account_for(claims: dict, s: OidcSettings) -> Account:
         raise SsoNotAllowed(f"the identity provider did not say who you are (no {s.username_claim!r} claim)",
                             hint="ask an administrator to check ACCESS_ES_OIDC_USERNAME_CLAIM and the scopes",
                             log_reason=f"oidc: no usable {s.username_claim!r} claim for sub {claims.get('sub')!r}")
+    if s.username_claim == "email" and claims.get("email_verified") is False:
+        raise SsoNotAllowed("the identity provider has not verified your e-mail address",
+                            log_reason=f"oidc: {_printable(name, 80)!r} is not a verified e-mail address "
+                                       f"(email_verified false, sub {_printable(claims.get('sub'), 80)!r})")
     try:
         check_name(name)
     except AccountError:
         raise SsoNotAllowed(f"your name {_printable(name, 80)!r} cannot be an account name here "
                             "(letters, digits, '.', '_', '@' or '-', at most 64)",
                             log_reason=f"oidc: {s.username_claim} {_printable(name, 80)!r} is not a valid account name") from None
-    groups = groups_of(claims.get(s.groups_claim))
-    role = role_for(groups, s)
-    if role is None:
-        raise SsoNotAllowed("you are not in a group that may use this site; ask for access to one of them",
-                            log_reason=f"oidc: {name!r} is in no allowed group (groups: {_printable(str(groups), 300)})")
-    accounts = stores().accounts
+    subject = f"{claims.get('iss')} {claims.get('sub')}"
+    all_stores = stores()
+    accounts = all_stores.accounts
     existing = accounts.get(name)
     if existing is not None and not existing.sso:
         raise SsoNotAllowed("an account with a password has your name here; ask an administrator",
                             log_reason=f"oidc: {name!r} is a password account; single sign-on may not take it over")
-    account = Account(name, role, "", existing.iam_role if existing else None, sso=True)
+    if existing is not None and existing.sso_subject and existing.sso_subject != subject:
+        raise SsoNotAllowed("this name belongs to another person at the identity provider; ask an administrator",
+                            log_reason=f"oidc: {name!r} belongs to {existing.sso_subject!r}, not to {subject!r}")
+    if existing is None:
+        twin = next((a.name for a in accounts.all() if a.name.lower() == name.lower()), None)
+        if twin is not None:
+            raise SsoNotAllowed("an account with your name in other letter case exists here; ask an administrator",
+                                log_reason=f"oidc: {name!r} differs only in case from the account {twin!r}")
+    groups = groups_of(claims.get(s.groups_claim))
+    role = role_for(groups, s)
+    if role is None:
+        if existing is not None:
+            # dropped by the provider: the account goes, its sessions and keys with it
+            accounts.remove(name)
+            all_stores.remove_keys_of(name)
+        raise SsoNotAllowed("you are not in a group that may use this site; ask for access to one of them",
+                            log_reason=f"oidc: {name!r} is in no allowed group (groups: {_printable(str(groups), 300)})"
+                                       + ("; the account, its sessions and keys are removed" if existing else ""))
+    if existing is None:
+        all_stores.remove_keys_of(name)  # keys left under this name by an account removed by hand
+    account = Account(name, role, "", existing.iam_role if existing else None, sso=True, sso_subject=subject)
     if account != existing:
         accounts.put(account)
     return account

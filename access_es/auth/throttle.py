@@ -22,6 +22,7 @@ import math
 import time
 from typing import Callable
 
+from ..accounts.keys import loggable_name
 from ..errors import TooManyAttempts
 from ..stores import CounterStore
 
@@ -60,13 +61,13 @@ class Throttle:
                 retry = max(1, math.ceil(ends - self.clock()))
                 reason = f"too many failed logins for this {kind}; try again in {retry} s"
                 raise TooManyAttempts(reason, headers={"Retry-After": str(retry)},
-                                      log_reason=f"login throttled for {account!r} from {address}: {reason}")
+                                      log_reason=f"login throttled for {loggable_name(account)!r} from {address}: {reason}")
 
     def failed(self, account: str, address: str) -> None:
         counters, ends = self._counters(account, address)
         for kind, key, limit in counters:
             if self.counters.add(key, 1, ends) == limit:
-                log.warning(json.dumps({"event": "login_lockout", "kind": kind, "account": account,
+                log.warning(json.dumps({"event": "login_lockout", "kind": kind, "account": loggable_name(account),
                                         "address": address, "until": int(ends)}, ensure_ascii=False))
 
     def succeeded(self, account: str, address: str) -> None:

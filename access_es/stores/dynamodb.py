@@ -3,7 +3,7 @@ throttling counters in one table, so accounts change without a redeploy and ever
 same sessions and counters.
 
 One partition key, `pk` (string); items are told apart by its prefix:
-    user#NAME        role, password_hash ("" for an SSO account), iam_role?, sso? (BOOL)
+    user#NAME        role, password_hash ("" for an SSO account), iam_role?, sso? (BOOL), sso_subject?
     session#HASH     account, created, last_seen, expires_at
     counter#KEY      count, expires_at
     apikey#ID        account, name, hash, created, expires, last_used, expires_at
@@ -100,6 +100,8 @@ class DynamoTable:
             item["iam_role"] = {"S": account.iam_role}
         if account.sso:
             item["sso"] = {"BOOL": True}
+        if account.sso_subject:
+            item["sso_subject"] = {"S": account.sso_subject}
         self.call("put_item", Item=item)
 
     def remove(self, name: str) -> bool:
@@ -109,7 +111,8 @@ class DynamoTable:
 
 def _account(item: dict) -> Account:
     return Account(item["pk"]["S"][len(USER):], item["role"]["S"], item["password_hash"]["S"],
-                   item.get("iam_role", {}).get("S"), item.get("sso", {}).get("BOOL") is True)
+                   item.get("iam_role", {}).get("S"), item.get("sso", {}).get("BOOL") is True,
+                   item.get("sso_subject", {}).get("S"))
 
 
 class _Sessions:

@@ -53,7 +53,8 @@ class FileAccounts:
             users = data["users"]
             return {
                 name: Account(name=name, role=entry["role"], password_hash=entry["password_hash"],
-                              iam_role=entry.get("iam_role"), sso=entry.get("sso") is True)
+                              iam_role=entry.get("iam_role"), sso=entry.get("sso") is True,
+                              sso_subject=entry.get("sso_subject"))
                 for name, entry in users.items()
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
@@ -69,7 +70,8 @@ class FileAccounts:
         data = {
             "users": {
                 a.name: {"role": a.role, "password_hash": a.password_hash, **({"iam_role": a.iam_role} if a.iam_role else {}),
-                         **({"sso": True} if a.sso else {})}
+                         **({"sso": True} if a.sso else {}),
+                         **({"sso_subject": a.sso_subject} if a.sso_subject else {})}
                 for a in sorted(accounts.values(), key=lambda a: a.name)
             }
         }
