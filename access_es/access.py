@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 from .errors import BadRequest
-from .es_endpoints import ES_ENDPOINTS
-from .kibana_routes import KIBANA_ROUTES
 from .proxy.request import canonical_query, decoded_segments, query_pairs
 from .routing import ProductRouteTables, RouteTable, Unparsable, route_segments
 
@@ -41,8 +40,38 @@ ES_PRODUCTS = {
     "es 7.10": ("es 7.10",), "es 7.10 x-pack": ("es 7.10", "es 7.10 x-pack"),
     "os 1.x": ("os 1.x",), "os 2.x": ("os 2.x",),
 }
-ES_ROUTES = ProductRouteTables(ES_ENDPOINTS, ES_PRODUCTS, writes_any_unsafe_method=True)
-KIBANA_ROUTES_TABLE = RouteTable(KIBANA_ROUTES, writes_any_unsafe_method=False)
+
+# The route tables (about a thousand endpoints, a tenth of a second to build) are built when a rule
+# first needs them (a readonly account's request, a POST's retry verdict), not at import: an admin's
+# GET, and a Lambda cold start, never pay for them. `access-es serve` builds them before it forks its
+# workers (route_tables()), so they share one copy. ES_ROUTES and KIBANA_ROUTES_TABLE stay readable as
+# module attributes.
+_TABLES: tuple[ProductRouteTables, RouteTable] | None = None
+_TABLES_LOCK = threading.Lock()
+
+
+def route_tables() -> tuple[ProductRouteTables, RouteTable]:
+    """(the Elasticsearch / OpenSearch tables, the Kibana / Dashboards table), built once."""
+    global _TABLES
+    tables = _TABLES
+    if tables is None:
+        with _TABLES_LOCK:
+            if _TABLES is None:
+                from .es_endpoints import ES_ENDPOINTS
+                from .kibana_routes import KIBANA_ROUTES
+
+                _TABLES = (ProductRouteTables(ES_ENDPOINTS, ES_PRODUCTS, writes_any_unsafe_method=True),
+                           RouteTable(KIBANA_ROUTES, writes_any_unsafe_method=False))
+            tables = _TABLES
+    return tables
+
+
+def __getattr__(name: str):
+    if name == "ES_ROUTES":
+        return route_tables()[0]
+    if name == "KIBANA_ROUTES_TABLE":
+        return route_tables()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Plugins reached through many paths (`/_sql`, `/_plugins/_sql`, `/_opendistro/_sql/...`): SQL and PPL
 # can be set up to delete, so readonly may not use them whatever the method.
@@ -184,11 +213,12 @@ def _es_denial(method: str, segments: list[str], pairs, body: bytes, content_typ
         return f"readonly accounts may not {method} {where} with a refresh parameter (it acts on the cluster)"
     if method == "OPTIONS":
         return None  # answered by the server's router (the allowed methods); no endpoint runs
-    verdict, matches = ES_ROUTES.decide("GET" if method == "HEAD" else method, segments, products)
+    es_routes = route_tables()[0]
+    verdict, matches = es_routes.decide("GET" if method == "HEAD" else method, segments, products)
     if method in _SAFE_METHODS:
         # A GET that acts in any product is refused whatever the upstream is: a product's table may
         # simply lack a plugin that its domain runs (the notifications test message on OpenSearch 1.x).
-        if verdict is False or (products and ES_ROUTES.decide("GET", segments)[0] is False):
+        if verdict is False or (products and es_routes.decide("GET", segments)[0] is False):
             return f"readonly accounts may not {method} {where} (it acts on the cluster)"
         return None
     if method not in _UNSAFE_METHODS or not verdict:
@@ -261,7 +291,7 @@ def _kibana_denial(method: str, rest: list[str], pairs, body: bytes, content_typ
     where = _show(rest)
     if method == "OPTIONS":
         return None
-    verdict, matches = KIBANA_ROUTES_TABLE.decide("GET" if method == "HEAD" else method, rest)
+    verdict, matches = route_tables()[1].decide("GET" if method == "HEAD" else method, rest)
     if method == "POST" and rest == KIBANA_CONSOLE_PROXY.strip("/").split("/"):
         # listed as a write (it can carry any request): judged by the request it carries; only when
         # spelled exactly so (another case, or an encoded slash, stays a refused write)
@@ -366,7 +396,7 @@ def _bsearch_denial(body: bytes, content_type: str | None) -> str | None:
         strategy = options.get("strategy", "es") if isinstance(options, dict) else None
         if not isinstance(strategy, str) or not strategy or "/" in strategy:
             return "readonly accounts may send bsearch only with named search strategies"
-        verdict, _ = KIBANA_ROUTES_TABLE.decide("POST", ["internal", "search", strategy])
+        verdict, _ = route_tables()[1].decide("POST", ["internal", "search", strategy])
         if not verdict:
             return f"readonly accounts may not use the {strategy!r} search strategy"
     return None
@@ -413,7 +443,7 @@ def safe_to_repeat(method: str, path: str) -> bool:
         return False
     rest = kibana_segments(segments)
     if rest is not None:
-        verdict, matches = KIBANA_ROUTES_TABLE.decide("POST", rest)
+        verdict, matches = route_tables()[1].decide("POST", rest)
         return bool(verdict) and all(m.route.record.path != KIBANA_CONSOLE_PROXY for m in matches)
-    verdict, _ = ES_ROUTES.decide("POST", segments)
+    verdict, _ = route_tables()[0].decide("POST", segments)
     return bool(verdict)

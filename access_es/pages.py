@@ -7,8 +7,6 @@ from urllib.parse import quote
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
-from flask_wtf.csrf import generate_csrf, validate_csrf
-from wtforms.validators import ValidationError
 
 from .auth import check_credentials, client_address, end_session, start_session
 from .errors import BadRequest, TooManyAttempts, Unauthorized
@@ -95,7 +93,17 @@ def health():
     return jsonify(status="ok", service="access-es")
 
 
+def generate_csrf() -> str:
+    # Flask-WTF and WTForms are loaded with the first form (a proxied request never needs them).
+    from flask_wtf.csrf import generate_csrf
+
+    return generate_csrf()
+
+
 def _check_csrf() -> None:
+    from flask_wtf.csrf import validate_csrf
+    from wtforms.validators import ValidationError
+
     try:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:
