@@ -93,9 +93,13 @@ class Upstream:
                     if self._proxy:
                         # An outbound proxy (settings.outbound_proxy: HTTPS_PROXY/HTTP_PROXY, NO_PROXY honoured).
                         manager = urllib3.ProxyManager(self._proxy, num_pools=1, **options)
-                        self._pool = manager.connection_from_url(self.endpoint)
+                        pool = manager.connection_from_url(self.endpoint)
                     else:
-                        self._pool = urllib3.connection_from_url(self.endpoint, **options)
+                        pool = urllib3.connection_from_url(self.endpoint, **options)
+                    from .answer_head import connection_class
+
+                    pool.ConnectionCls = connection_class(pool.ConnectionCls)
+                    self._pool = pool
                 pool = self._pool
         return pool
 
