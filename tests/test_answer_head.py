@@ -20,8 +20,11 @@ SAMPLES = [
 
 def same_reading(head: bytes) -> None:
     ours, theirs = parse_headers(io.BytesIO(head)), http.client.parse_headers(io.BytesIO(head))
-    assert type(ours) is type(theirs)
+    assert isinstance(ours, http.client.HTTPMessage)
     assert ours.items() == theirs.items() and ours._headers == theirs._headers
+    for name in {name.lower() for name, _ in theirs._headers} | {"content-length", "x-absent"}:
+        assert ours.get(name) == theirs.get(name) and ours.get_all(name) == theirs.get_all(name)
+        assert (name in ours) == (name in theirs) and ours[name] == theirs[name]
     assert ours.get_payload() == theirs.get_payload() and ours.get_unixfrom() == theirs.get_unixfrom()
     assert [type(d) for d in ours.defects] == [type(d) for d in theirs.defects]
 

@@ -3,7 +3,7 @@
 http.client parses a response's header lines with the `email` package (a feed parser, a policy, a
 Message), which was about a tenth of the proxy's CPU per small answer. An answer's head whose every
 line is a plain `Name: value` (a token before the colon, no folded or bare-CR line, the blank line
-at its end) is read here directly into the same HTTPMessage the email parser would build: the same
+at its end) is read here directly into an HTTPMessage holding what the email parser would put in one: the same
 names, values (leading blanks dropped, trailing ones kept), order and duplicates, and no defects.
 Any other head (rare, or hostile) goes to the email parser as before, so nothing it would have read
 differently is read here at all. The rest of http.client's reading (status line, 100 Continue,
@@ -23,8 +23,8 @@ def parse_headers(fp, _class=http.client.HTTPMessage) -> http.client.HTTPMessage
     """http.client.parse_headers: the same reading (and limits: _read_headers), the same result."""
     lines = http.client._read_headers(fp)
     text = b"".join(lines).decode("iso-8859-1")
-    if lines[-1] in (b"\r\n", b"\n"):
-        message = _class()
+    if lines[-1] in (b"\r\n", b"\n") and _class is http.client.HTTPMessage:
+        message = PlainHeaders()
         headers = []
         for line in lines[:-1]:
             plain = _PLAIN_LINE.fullmatch(line.decode("iso-8859-1"))
@@ -36,6 +36,28 @@ def parse_headers(fp, _class=http.client.HTTPMessage) -> http.client.HTTPMessage
             message.set_payload("")
             return message
     return email.parser.Parser(_class=_class).parsestr(text)
+
+
+class PlainHeaders(http.client.HTTPMessage):
+    """The HTTPMessage of a plain head: its values are latin-1 text, never holding the surrogates
+    for which the email policy's header_fetch_parse would change a value, so they are returned as
+    stored, without a policy call per header and per look-up (http.client and urllib3 look up and
+    list an answer's headers several times)."""
+
+    def items(self):
+        return list(self._headers)
+
+    def get(self, name, failobj=None):
+        name = name.lower()
+        for k, v in self._headers:
+            if k.lower() == name:
+                return v
+        return failobj
+
+    def get_all(self, name, failobj=None):
+        name = name.lower()
+        values = [v for k, v in self._headers if k.lower() == name]
+        return values or failobj
 
 
 class AnswerHead(http.client.HTTPResponse):
