@@ -38,7 +38,7 @@ class RelayedResponse(Response):
     automatically_set_content_length = False
 
     def get_wsgi_headers(self, environ) -> Headers:
-        return Headers(self.headers)
+        return self.headers  # as they are (no copy: the response is answered once, then dropped)
 
 
 def _readonly_reason(req, app, path: str, query: str, body: bytes) -> str | None:
