@@ -27,6 +27,7 @@ LOADED_ON_FIRST_USE = {
     "requests": "`access-es check` only",
     "argparse": "the command line only",
     "h11": "`access-es serve` only",
+    "urllib.request": "an outbound proxy's NO_PROXY check, only when a proxy is set",
 }
 
 
