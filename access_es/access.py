@@ -22,10 +22,13 @@ from __future__ import annotations
 import json
 import re
 import threading
+from typing import TYPE_CHECKING
 
 from .errors import BadRequest
 from .proxy.request import canonical_query, decoded_segments, query_pairs
-from .routing import ProductRouteTables, RouteTable, Unparsable, route_segments
+
+if TYPE_CHECKING:
+    from .routing import ProductRouteTables, RouteTable
 
 
 METHOD_OVERRIDE_HEADERS = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
@@ -59,6 +62,7 @@ def route_tables() -> tuple[ProductRouteTables, RouteTable]:
             if _TABLES is None:
                 from .es_endpoints import ES_ENDPOINTS
                 from .kibana_routes import KIBANA_ROUTES
+                from .routing import ProductRouteTables, RouteTable
 
                 _TABLES = (ProductRouteTables(ES_ENDPOINTS, ES_PRODUCTS, writes_any_unsafe_method=True),
                            RouteTable(KIBANA_ROUTES, writes_any_unsafe_method=False))
@@ -135,6 +139,8 @@ def readonly_denial(method: str, path: str, query: str, header_names: set[str], 
     `content_type` the request's Content-Type (bodies are parsed only where the verdict depends on them);
     `products` what the upstream is (products_for), None when not known: judged against every product.
     """
+    from .routing import Unparsable, route_segments  # loaded when a rule first needs it
+
     if header_names & METHOD_OVERRIDE_HEADERS:
         return "method-override headers are not allowed for readonly accounts"
     pairs = query_pairs(query)
@@ -319,6 +325,8 @@ def _console_denial(pairs, body: bytes, content_type: str | None, products: tupl
     """Dev Tools sends `?path=/idx/_search&method=POST` and the request's body: judge the request
     Kibana will make. Kibana decodes the query once and sends `path` as it is (no further
     decoding), with its leading slashes trimmed to one; the upstream then routes it as any path."""
+    from .routing import Unparsable, route_segments  # loaded when a rule first needs it
+
     names = [n for n, _ in pairs]
     if names.count("method") != 1 or names.count("path") != 1:
         return "the console proxy needs exactly one method and one path parameter"
@@ -342,6 +350,8 @@ def _console_denial(pairs, body: bytes, content_type: str | None, products: tupl
 def _api_caller_denial(body: bytes, content_type: str | None, products: tuple[str, ...] | None) -> str | None:
     """Index management's `POST /api/ism/apiCaller`: a legacy client method that only reads, or a
     `transport.request` whose method, path, query and body are judged as a direct request."""
+    from .routing import Unparsable, route_segments  # loaded when a rule first needs it
+
     try:
         doc = parse_json(body, content_type)
     except ValueError as e:
@@ -437,6 +447,8 @@ def safe_to_repeat(method: str, path: str) -> bool:
         return True
     if method != "POST":
         return False
+    from .routing import Unparsable, route_segments  # loaded when a rule first needs it
+
     try:
         segments = route_segments(path)
     except Unparsable:

@@ -27,6 +27,8 @@ LOADED_ON_FIRST_USE = {
     "requests": "`access-es check` only",
     "argparse": "the command line only",
     "h11": "`access-es serve` only",
+    "access_es.routing": "route matching: a readonly account's first request, or a POST",
+    "access_es.overflow.store": "the overflow bucket's S3 store: only when a bucket is configured",
     "urllib.request": "an outbound proxy's NO_PROXY check, only when a proxy is set",
 }
 
