@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from typing import TYPE_CHECKING
 
 from .errors import BadRequest
-from .es_endpoints import ES_ENDPOINTS
-from .kibana_routes import KIBANA_ROUTES
 from .proxy.request import canonical_query, decoded_segments, query_pairs
-from .routing import ProductRouteTables, RouteTable, Unparsable, route_segments
+
+if TYPE_CHECKING:
+    from .routing import ProductRouteTables, RouteTable
 
 
 METHOD_OVERRIDE_HEADERS = frozenset({"x-http-method-override", "x-http-method", "x-method-override"})
@@ -41,8 +43,39 @@ ES_PRODUCTS = {
     "es 7.10": ("es 7.10",), "es 7.10 x-pack": ("es 7.10", "es 7.10 x-pack"),
     "os 1.x": ("os 1.x",), "os 2.x": ("os 2.x",),
 }
-ES_ROUTES = ProductRouteTables(ES_ENDPOINTS, ES_PRODUCTS, writes_any_unsafe_method=True)
-KIBANA_ROUTES_TABLE = RouteTable(KIBANA_ROUTES, writes_any_unsafe_method=False)
+
+# The route tables (about a thousand endpoints, a tenth of a second to build) are built when a rule
+# first needs them (a readonly account's request, a POST's retry verdict), not at import: an admin's
+# GET, and a Lambda cold start, never pay for them. `access-es serve` builds them before it forks its
+# workers (route_tables()), so they share one copy. ES_ROUTES and KIBANA_ROUTES_TABLE stay readable as
+# module attributes.
+_TABLES: tuple[ProductRouteTables, RouteTable] | None = None
+_TABLES_LOCK = threading.Lock()
+
+
+def route_tables() -> tuple[ProductRouteTables, RouteTable]:
+    """(the Elasticsearch / OpenSearch tables, the Kibana / Dashboards table), built once."""
+    global _TABLES
+    tables = _TABLES
+    if tables is None:
+        with _TABLES_LOCK:
+            if _TABLES is None:
+                from .es_endpoints import ES_ENDPOINTS
+                from .kibana_routes import KIBANA_ROUTES
+                from .routing import ProductRouteTables, RouteTable
+
+                _TABLES = (ProductRouteTables(ES_ENDPOINTS, ES_PRODUCTS, writes_any_unsafe_method=True),
+                           RouteTable(KIBANA_ROUTES, writes_any_unsafe_method=False))
+            tables = _TABLES
+    return tables
+
+
+def __getattr__(name: str):
+    if name == "ES_ROUTES":
+        return route_tables()[0]
+    if name == "KIBANA_ROUTES_TABLE":
+        return route_tables()[1]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # Plugins reached through many paths (`/_sql`, `/_plugins/_sql`, `/_opendistro/_sql/...`): SQL and PPL
 # can be set up to delete, so readonly may not use them whatever the method.
@@ -106,6 +139,8 @@ def readonly_denial(method: str, path: str, query: str, header_names: set[str], 
     `content_type` the request's Content-Type (bodies are parsed only where the verdict depends on them);
     `products` what the upstream is (products_for), None when not known: judged against every product.
     """
+    from .routing import Unparsable, route_segments  # loaded when a rule first needs it
+
     if header_names & METHOD_OVERRIDE_HEADERS:
         return "method-override headers are not allowed for readonly accounts"
     pairs = query_pairs(query)
@@ -184,11 +219,12 @@ def _es_denial(method: str, segments: list[str], pairs, body: bytes, content_typ
         return f"readonly accounts may not {method} {where} with a refresh parameter (it acts on the cluster)"
     if method == "OPTIONS":
         return None  # answered by the server's router (the allowed methods); no endpoint runs
-    verdict, matches = ES_ROUTES.decide("GET" if method == "HEAD" else method, segments, products)
+    es_routes = route_tables()[0]
+    verdict, matches = es_routes.decide("GET" if method == "HEAD" else method, segments, products)
     if method in _SAFE_METHODS:
         # A GET that acts in any product is refused whatever the upstream is: a product's table may
         # simply lack a plugin that its domain runs (the notifications test message on OpenSearch 1.x).
-        if verdict is False or (products and ES_ROUTES.decide("GET", segments)[0] is False):
+        if verdict is False or (products and es_routes.decide("GET", segments)[0] is False):
             return f"readonly accounts may not {method} {where} (it acts on the cluster)"
         return None
     if method not in _UNSAFE_METHODS or not verdict:
@@ -261,7 +297,7 @@ def _kibana_denial(method: str, rest: list[str], pairs, body: bytes, content_typ
     where = _show(rest)
     if method == "OPTIONS":
         return None
-    verdict, matches = KIBANA_ROUTES_TABLE.decide("GET" if method == "HEAD" else method, rest)
+    verdict, matches = route_tables()[1].decide("GET" if method == "HEAD" else method, rest)
     if method == "POST" and rest == KIBANA_CONSOLE_PROXY.strip("/").split("/"):
         # listed as a write (it can carry any request): judged by the request it carries; only when
         # spelled exactly so (another case, or an encoded slash, stays a refused write)
@@ -289,6 +325,8 @@ def _console_denial(pairs, body: bytes, content_type: str | None, products: tupl
     """Dev Tools sends `?path=/idx/_search&method=POST` and the request's body: judge the request
     Kibana will make. Kibana decodes the query once and sends `path` as it is (no further
     decoding), with its leading slashes trimmed to one; the upstream then routes it as any path."""
+    from .routing import Unparsable, route_segments  # loaded when a rule first needs it
+
     names = [n for n, _ in pairs]
     if names.count("method") != 1 or names.count("path") != 1:
         return "the console proxy needs exactly one method and one path parameter"
@@ -312,6 +350,8 @@ def _console_denial(pairs, body: bytes, content_type: str | None, products: tupl
 def _api_caller_denial(body: bytes, content_type: str | None, products: tuple[str, ...] | None) -> str | None:
     """Index management's `POST /api/ism/apiCaller`: a legacy client method that only reads, or a
     `transport.request` whose method, path, query and body are judged as a direct request."""
+    from .routing import Unparsable, route_segments  # loaded when a rule first needs it
+
     try:
         doc = parse_json(body, content_type)
     except ValueError as e:
@@ -366,7 +406,7 @@ def _bsearch_denial(body: bytes, content_type: str | None) -> str | None:
         strategy = options.get("strategy", "es") if isinstance(options, dict) else None
         if not isinstance(strategy, str) or not strategy or "/" in strategy:
             return "readonly accounts may send bsearch only with named search strategies"
-        verdict, _ = KIBANA_ROUTES_TABLE.decide("POST", ["internal", "search", strategy])
+        verdict, _ = route_tables()[1].decide("POST", ["internal", "search", strategy])
         if not verdict:
             return f"readonly accounts may not use the {strategy!r} search strategy"
     return None
@@ -407,13 +447,15 @@ def safe_to_repeat(method: str, path: str) -> bool:
         return True
     if method != "POST":
         return False
+    from .routing import Unparsable, route_segments  # loaded when a rule first needs it
+
     try:
         segments = route_segments(path)
     except Unparsable:
         return False
     rest = kibana_segments(segments)
     if rest is not None:
-        verdict, matches = KIBANA_ROUTES_TABLE.decide("POST", rest)
+        verdict, matches = route_tables()[1].decide("POST", rest)
         return bool(verdict) and all(m.route.record.path != KIBANA_CONSOLE_PROXY for m in matches)
-    verdict, _ = ES_ROUTES.decide("POST", segments)
+    verdict, _ = route_tables()[0].decide("POST", segments)
     return bool(verdict)

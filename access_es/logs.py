@@ -101,4 +101,7 @@ def write_line(record: RequestRecord, sent: int) -> None:
     line = {"time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"), **record.log_fields(),
             "ms": round((time.monotonic() - record.started) * 1000, 1)}
     level = logging.WARNING if record.status >= 400 and record.reason else logging.INFO
-    log.log(level, json.dumps(line, ensure_ascii=False))
+    if log.isEnabledFor(level):
+        # log.log() without its search of the stack for the caller's file and line, which no line
+        # of ours shows: a record made directly, handled as log.log() would.
+        log.handle(log.makeRecord(log.name, level, "", 0, json.dumps(line, ensure_ascii=False), (), None))

@@ -7,8 +7,6 @@ overflow (by tens of MiB per thread). malloc_trim(0) returns the free pages at o
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 
 from .logs import CountedBody
@@ -16,6 +14,9 @@ from .logs import CountedBody
 
 @functools.lru_cache(maxsize=1)
 def _trim():
+    import ctypes  # loaded with the first large answer, not at start-up
+    import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         return libc.malloc_trim

@@ -10,8 +10,6 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 from werkzeug.exceptions import RequestEntityTooLarge
-from flask_wtf.csrf import generate_csrf, validate_csrf
-from wtforms.validators import ValidationError
 
 from .accounts import Account, AccountError
 from .accounts.keys import check_expires_days, create_key, expires_at, loggable_name, revoke_key
@@ -129,7 +127,17 @@ def health():
     return jsonify(status="ok", service="access-es")
 
 
+def generate_csrf() -> str:
+    # Flask-WTF and WTForms are loaded with the first form (a proxied request never needs them).
+    from flask_wtf.csrf import generate_csrf
+
+    return generate_csrf()
+
+
 def _check_csrf() -> None:
+    from flask_wtf.csrf import validate_csrf
+    from wtforms.validators import ValidationError
+
     try:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError:

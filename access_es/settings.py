@@ -206,8 +206,6 @@ def outbound_proxy(endpoint: str, env: Mapping[str, str]) -> str | None:
     """The proxy for the endpoint's scheme (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, NO_PROXY
     honoured), read as urllib.request.getproxies_environment reads os.environ (a lower-case
     name wins) so that requests' and urllib's users find the behaviour they know."""
-    from urllib.request import proxy_bypass_environment
-
     proxies: dict[str, str] = {}
     for name, value in env.items():
         if value and name.lower().endswith("_proxy"):
@@ -222,7 +220,11 @@ def outbound_proxy(endpoint: str, env: Mapping[str, str]) -> str | None:
                 proxies.pop(name[:-6].lower(), None)
     parts = urlsplit(endpoint)
     proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy or proxy_bypass_environment(parts.hostname or "", proxies):
+    if not proxy:
+        return None
+    from urllib.request import proxy_bypass_environment  # only with a proxy set (a cold start's few ms)
+
+    if proxy_bypass_environment(parts.hostname or "", proxies):
         return None
     return proxy
 

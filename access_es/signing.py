@@ -148,6 +148,8 @@ def signer_for(settings: Any) -> Signer:
 
 
 _SIGNER_CLASS: type | None = None
+# SigV4 signing keys by (secret key, day, region, service): derived once a day per key, not per request.
+_SIGNING_KEYS: dict[tuple[str, str, str, str], bytes] = {}
 
 
 def _signer_class() -> type:
@@ -169,6 +171,21 @@ def _signer_class() -> type:
                     now = datetime.now(timezone.utc) + timedelta(seconds=self.clock_offset)
                     request.context["timestamp"] = now.strftime(SIGV4_TIMESTAMP)
                 super()._modify_request_before_signing(request)
+
+            def signature(self, string_to_sign, request):
+                # botocore's own signature(), with its signing key (four HMACs of the secret key, the
+                # day, the region and the service, derived by botocore's _sign) kept for the day
+                # instead of derived again for every request.
+                scope = (self.credentials.secret_key, request.context["timestamp"][0:8], self._region_name,
+                         self._service_name)
+                k_signing = _SIGNING_KEYS.get(scope)
+                if k_signing is None:
+                    k_date = self._sign(f"AWS4{scope[0]}".encode(), scope[1])
+                    k_signing = self._sign(self._sign(self._sign(k_date, scope[2]), scope[3]), "aws4_request")
+                    if len(_SIGNING_KEYS) >= 64:  # old days, forgotten keys: bounded
+                        _SIGNING_KEYS.clear()
+                    _SIGNING_KEYS[scope] = k_signing
+                return self._sign(k_signing, string_to_sign, hex=True)
 
         _SIGNER_CLASS = SigV4AuthAtOffset
     return _SIGNER_CLASS

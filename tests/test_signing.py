@@ -208,3 +208,24 @@ def test_concurrent_signing_stays_valid():
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_the_kept_signing_key_signs_as_botocore_derives_it_for_every_request():
+    """signing.py keeps the day's signing key rather than deriving it per request: the signatures are
+    botocore's own, for every secret key, day, region and service."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from access_es.signing import _signer_class
+
+    for secret, stamp, region, service in [("s1/+x", "20261130T010203Z", "us-east-1", "es"),
+                                           ("s1/+x", "20261201T000000Z", "us-east-1", "es"),
+                                           ("s2", "20261201T000000Z", "eu-west-3", "aoss"),
+                                           ("s1/+x", "20261130T235959Z", "us-east-1", "es")]:
+        request = AWSRequest(method="GET", url="https://h/x", headers={}, data=b"")
+        request.context["timestamp"] = stamp
+        creds = Credentials("AKIAEXAMPLE", secret, "token")
+        for text in ("AWS4-HMAC-SHA256\n" + stamp, "another string to sign"):
+            assert _signer_class()(creds, service, region, 0).signature(text, request) == \
+                SigV4Auth(creds, service, region).signature(text, request)

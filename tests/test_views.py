@@ -204,3 +204,27 @@ def test_the_basic_cache_holds_no_name_or_password(app, client, pool):
 def test_next_from_the_query_string_is_checked_before_it_reaches_the_form(client, next_param, expected):
     page = client.get(f"/_access-es/login?next={next_param}").get_data(as_text=True)
     assert f'name="next" value="{expected}"' in page
+
+
+def test_a_session_cookie_read_once_is_still_judged_by_its_age(app, client, pool, monkeypatch):
+    """The session interface keeps the cookies it has verified (auth/session.py); a kept cookie still
+    stops counting once older than the session's lifetime, as itsdangerous would judge it."""
+    import time
+
+    login(client, "alice", "alice-password-1")
+    cookie = f"access_es_session={client.get_cookie('access_es_session').value}"
+
+    def opened():
+        with app.test_request_context("/", headers={"Cookie": cookie}):
+            return dict(app.session_interface.open_session(app, __import__("flask").request))
+
+    first, again = opened(), opened()
+    assert first == again and first.get("_user_id", "").startswith("alice:")
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + lifetime - 30)
+    assert opened() == first
+    monkeypatch.setattr(time, "time", lambda: real() + lifetime + 30)
+    assert opened() == {}
+    monkeypatch.setattr(time, "time", lambda: real() - 3600)   # signed "in the future": refused too
+    assert opened() == {}

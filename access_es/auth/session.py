@@ -19,6 +19,7 @@ import time
 
 from flask import Flask, request, session
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from ..accounts import Account
@@ -48,8 +49,35 @@ class SessionCookie(SecureCookieSessionInterface):
 
     _serializer = None
 
+    def __init__(self) -> None:
+        self._read: dict[str, tuple[dict, int]] = {}  # cookie -> (its data, when it was signed)
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return request.is_secure or super().get_cookie_secure(app)
+
+    def open_session(self, app: Flask, request):
+        # Flask's reading of the cookie (verify the signature and its age, decode the JSON) costs a
+        # browser's every proxied request; a cookie already read is found here, its age checked
+        # again as itsdangerous checks it. Only cookies that verified are kept.
+        value = request.cookies.get(self.get_cookie_name(app))
+        known = self._read.get(value) if value else None
+        if known is not None:
+            age = int(time.time()) - known[1]
+            if 0 <= age <= app.permanent_session_lifetime.total_seconds():
+                return self.session_class(known[0])
+        serializer = self.get_signing_serializer(app)
+        if not value or serializer is None:
+            return super().open_session(app, request)
+        try:
+            data, signed = serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()),
+                                            return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if all(type(v) in (str, int, float, bool, type(None)) for v in data.values()):  # nothing to share
+            if len(self._read) >= 4096:
+                self._read.clear()
+            self._read[value] = (data, int(signed.timestamp()))
+        return self.session_class(data)
 
     def get_signing_serializer(self, app: Flask):
         # Built once: Flask builds a new one (key derivation included) for every request, cookie or

@@ -17,13 +17,15 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..errors import AnswerTooLarge, OverflowFailed, ProxyError, wsgi_error
 from ..memory import release_free_memory
 from ..record import record_of
 from .envelope import LAMBDA_LIMIT, EnvelopeRule, fits, smallest_envelope
-from .store import OverflowStore
+
+if TYPE_CHECKING:
+    from .store import OverflowStore  # made (and imported) only when a bucket is configured
 
 log = logging.getLogger("access_es.overflow")
 

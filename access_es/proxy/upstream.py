@@ -4,12 +4,11 @@ failures become named errors here.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
-
-import urllib3
 
 from ..errors import BadRequest, UpstreamBadAnswer, UpstreamTimeout, UpstreamUnreachable
 from ..signing import CLOCK_SKEW, EXPIRED_TOKEN, Rejection, Signer
@@ -68,18 +67,41 @@ class Upstream:
         self.host = host
         self.timeout = timeout
         self.signer = signer
-        self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
-        options = {"maxsize": pool_size, "block": False, "retries": False}
-        if endpoint.startswith("https:"):
-            options["ssl_context"] = _tls_context(ca_bundle)
-        if proxy:
-            # An outbound proxy (settings.outbound_proxy: HTTPS_PROXY/HTTP_PROXY, NO_PROXY honoured).
-            manager = urllib3.ProxyManager(proxy, num_pools=1, **options)
-            self._pool = manager.connection_from_url(endpoint)
-            self._absolute_target = not endpoint.startswith("https:")  # plain http goes through as a forward
-        else:
-            self._pool = urllib3.connection_from_url(endpoint, **options)
-            self._absolute_target = False
+        self._pool_size = pool_size
+        self._ca_bundle = ca_bundle
+        self._proxy = proxy
+        # through an outbound proxy, plain http goes as a forward (an absolute target)
+        self._absolute_target = bool(proxy) and not endpoint.startswith("https:")
+        # Made on first use (connect()): urllib3 and an https endpoint's CA bundle (a few tens of ms
+        # to parse) are then paid by the first request, not by every cold start.
+        self._pool = None
+        self._timeout = None
+        self._lock = threading.Lock()
+
+    def connect(self):
+        """The connection pool, made once (`access-es serve` makes it before forking its workers)."""
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    import urllib3
+
+                    self._timeout = urllib3.Timeout(connect=self.timeout, read=self.timeout)
+                    options = {"maxsize": self._pool_size, "block": False, "retries": False}
+                    if self.endpoint.startswith("https:"):
+                        options["ssl_context"] = _tls_context(self._ca_bundle)
+                    if self._proxy:
+                        # An outbound proxy (settings.outbound_proxy: HTTPS_PROXY/HTTP_PROXY, NO_PROXY honoured).
+                        manager = urllib3.ProxyManager(self._proxy, num_pools=1, **options)
+                        pool = manager.connection_from_url(self.endpoint)
+                    else:
+                        pool = urllib3.connection_from_url(self.endpoint, **options)
+                    from .answer_head import connection_class
+
+                    pool.ConnectionCls = connection_class(pool.ConnectionCls)
+                    self._pool = pool
+                pool = self._pool
+        return pool
 
     def send(self, method: str, path: str, query: str, headers: list[tuple[str, str]], body: bytes, *,
              repeatable: bool = True, identity: object = None) -> UpstreamResponse:
@@ -99,6 +121,9 @@ class Upstream:
 
     def _send_once(self, method: str, path: str, query: str, headers: list[tuple[str, str]],
                    body: bytes, identity: object) -> UpstreamResponse:
+        import urllib3  # loaded by connect() already: a look-up in sys.modules
+
+        pool = self._pool or self.connect()
         target = path + ("?" + query if query else "")
         url = self.endpoint + target
         out_headers = merged_headers(headers)
@@ -106,7 +131,7 @@ class Upstream:
         out_headers.update(self.signer.sign(method, url, self.host, body, identity=identity))
         started = time.monotonic()
         try:
-            resp = self._pool.urlopen(
+            resp = pool.urlopen(
                 method, url if self._absolute_target else target, body=body or None, headers=out_headers,
                 retries=False, redirect=False, assert_same_host=False, timeout=self._timeout,
                 preload_content=False, decode_content=False,

@@ -15,7 +15,6 @@ from ..record import record_of
 from ..iam_roles import iam_role_for, role_name
 from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
 from .response import client_headers, rewrite_location
-from .upstream import Upstream
 
 bp = Blueprint("proxy", __name__)
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
@@ -39,22 +38,18 @@ class RelayedResponse(Response):
     automatically_set_content_length = False
 
     def get_wsgi_headers(self, environ) -> Headers:
-        return Headers(self.headers)
+        return self.headers  # as they are (no copy: the response is answered once, then dropped)
 
 
-def upstream() -> Upstream:
-    return current_app.extensions["access_es.upstream"]
-
-
-def _readonly_reason(path: str, query: str, body: bytes) -> str | None:
+def _readonly_reason(req, app, path: str, query: str, body: bytes) -> str | None:
     """The readonly rule, judged against the upstream's own product once a verdict depends on it."""
-    product = current_app.extensions["access_es.upstream_product"]
-    shape = (request.method, path, query, {k.lower() for k in request.headers.keys()}, body,
-             request.headers.get("Content-Type"))
+    product = app.extensions["access_es.upstream_product"]
+    shape = (req.method, path, query, {k.lower() for k in req.headers.keys()}, body,
+             req.headers.get("Content-Type"))
     products = product.known()
     reason = readonly_denial(*shape, products)
     if reason and products is None and product_could_allow(*shape):
-        products = product.learn(upstream())
+        products = product.learn(app.extensions["access_es.upstream"])
         if products:
             reason = readonly_denial(*shape, products)
     return reason
@@ -63,8 +58,13 @@ def _readonly_reason(path: str, query: str, body: bytes) -> str | None:
 @bp.route("/", defaults={"_": ""}, methods=METHODS, provide_automatic_options=False)
 @bp.route("/<anypath:_>", methods=METHODS, provide_automatic_options=False)
 def proxy(_: str):
-    environ = request.environ
-    if request.method == "OPTIONS" and environ.get("REQUEST_URI") == "*":
+    # The request and the app themselves, not Flask's proxies to them: each use of a proxy looks the
+    # object up again, and this view uses them a few dozen times per request.
+    req = request._get_current_object()
+    app = current_app._get_current_object()
+    environ = req.environ
+    method = req.method
+    if method == "OPTIONS" and environ.get("REQUEST_URI") == "*":
         # `OPTIONS *` asks about this server, not about the index pattern '*'.
         return Response(status=204, headers={"Allow": ", ".join(METHODS)})
     raw_path = raw_path_of(
@@ -84,28 +84,29 @@ def proxy(_: str):
     if account is None:
         raise Unauthorized("log in first, or send Basic credentials")
 
-    settings = current_app.extensions["access_es.settings"]
-    if request.method == "GET" and not segments and wants_page(request.headers):
+    settings = app.extensions["access_es.settings"]
+    headers_in = req.headers
+    if method == "GET" and not segments and wants_page(headers_in):
         # A browser landing on the root goes to Kibana/Dashboards, not to the cluster's JSON banner.
-        return redirect(request.script_root + settings.home, 302)
+        return redirect(req.script_root + settings.home, 302)
 
     if record.auth == "session":
-        reason = cross_site_denial(request.method, request.headers, request.host)
+        reason = cross_site_denial(method, headers_in, req.host)
         if reason:
             raise Forbidden(reason)
 
-    body = request.get_data(cache=False)  # raw bytes; never parsed as a form
+    body = req.get_data(cache=False)  # raw bytes; never parsed as a form
     if account.readonly:
-        reason = _readonly_reason(path, query, body)
+        reason = _readonly_reason(req, app, path, query, body)
         if reason:
             raise Forbidden(reason)
     record.bytes_in = len(body)
     iam_role = iam_role_for(account, dict(settings.iam_roles))
     if iam_role:
         record.iam_role = role_name(iam_role)
-    answer = upstream().send(
-        request.method, path, query, upstream_headers(request.headers.items(), SESSION_COOKIE), body,
-        repeatable=safe_to_repeat(request.method, path), identity=account,
+    answer = app.extensions["access_es.upstream"].send(
+        method, path, query, upstream_headers(headers_in.items(), SESSION_COOKIE), body,
+        repeatable=safe_to_repeat(method, path), identity=account,
     )
     record.retried = answer.retried or None
     record.upstream_status = answer.status
@@ -113,7 +114,7 @@ def proxy(_: str):
 
     headers = client_headers(answer.headers)
     if any(n.lower() == "location" for n, _ in headers):
-        proxy_root = request.host_url.rstrip("/") + request.script_root
+        proxy_root = req.host_url.rstrip("/") + req.script_root
         headers = [
             (n, rewrite_location(v, settings.endpoint, proxy_root) if n.lower() == "location" else v)
             for n, v in headers
@@ -125,7 +126,7 @@ def proxy(_: str):
     response.headers.clear()
     for name, value in headers:
         response.headers.add(name, value)
-    if (answer.body is not None and request.method != "HEAD" and answer.status not in (204, 304)
+    if (answer.body is not None and method != "HEAD" and answer.status not in (204, 304)
             and "Content-Length" not in response.headers):
         # It came chunked: we know its length now. Never on a 204 (RFC 9110 8.6 forbids it) or a 304
         # (where it would describe the resource, not this empty answer).

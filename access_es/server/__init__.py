@@ -47,10 +47,21 @@ def serve_command(host: str, port: int, threads: int, processes: int) -> int:
         )
         return 2
     app = create_app(settings)
+    load_before_fork(app)
     return run(app, host, port, threads, processes,
                banner=f"access-es on http://{_address(host, port)}/ -> {settings.endpoint} "
                       f"({settings.service}, {settings.region}; {processes} process{'es' if processes > 1 else ''} "
                       f"x {threads} threads)")
+
+
+def load_before_fork(app) -> None:
+    """What a Lambda cold start leaves to the first request that needs it, a long-running server
+    loads at once, before it forks its workers, so that they share it: the access rule tables and
+    the upstream's connection pool (with an https endpoint's CA bundle; no connection is made)."""
+    from ..access import route_tables
+
+    route_tables()
+    app.extensions["access_es.upstream"].connect()
 
 
 def run(app, host: str, port: int, threads: int = THREADS, processes: int = 1, banner: str = "") -> int:

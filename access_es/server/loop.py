@@ -32,6 +32,13 @@ log = logging.getLogger("access_es.server")
 HEAD, BODY, WORKING, DISCARD, LINGER = "head", "body", "working", "discard", "linger"
 _END_OF_HEAD = re.compile(rb"\r?\n\r?\n")
 _TICK = 0.25  # seconds between checks of the deadlines
+# How long a worker that has just answered waits on its connection for the client's next request
+# before handing the connection back to the event loop (when no other request waits for a worker):
+# a client sending a series of requests is then served without two hand-overs between threads per
+# request. Short enough that an idle connection never holds a worker for long.
+WORKER_WAIT = 0.002
+# A worker hands a connection back having started its next request cycle (conn.head: what came).
+HEAD_SO_FAR = "head-so-far"
 
 
 class Connection:
@@ -360,6 +367,13 @@ class EventLoop:
             if what_next == NEXT_REQUEST:
                 conn.http.start_next_cycle()
                 self._next_request(conn)
+            elif what_next == HEAD_SO_FAR:  # a worker started the next cycle; conn.head holds what came
+                buffered = conn.head
+                conn.waiting_for_head(buffered, time.monotonic(), KEEP_ALIVE_TIMEOUT)
+                if buffered:
+                    conn.head_started = time.monotonic()
+                    conn.deadline = conn.head_started + HEAD_TIMEOUT
+                    self._parse_head(conn)
             elif what_next == DISCARD_BODY:
                 conn.state = DISCARD
                 conn.discarded = 0
@@ -374,16 +388,83 @@ class EventLoop:
                 while not self.requests:
                     self.request_ready.wait()
                 conn, finished = self.requests.popleft()
-            try:
-                what_next = self._serve(conn, finished)
-            except BaseException:  # never lose a worker, nor leave its connection hanging
-                log.exception("access-es serve: a worker failed")
-                what_next = CLOSE
+            while True:
+                try:
+                    what_next = self._serve(conn, finished)
+                except BaseException:  # never lose a worker, nor leave its connection hanging
+                    log.exception("access-es serve: a worker failed")
+                    what_next = CLOSE
+                if what_next != NEXT_REQUEST:
+                    break
+                try:
+                    finished = self._next_head_here(conn)
+                except BaseException:
+                    log.exception("access-es serve: a worker failed")
+                    what_next, finished = CLOSE, None
+                if finished is None:
+                    if what_next == NEXT_REQUEST:
+                        what_next = HEAD_SO_FAR
+                    break
             self.returned.append((conn, what_next))
             try:
                 self._wake_writer.send(b"\0")
             except (BlockingIOError, InterruptedError):
                 pass  # a wake-up is pending already
+
+    def _next_head_here(self, conn: Connection) -> bool | None:
+        """The next request of a keep-alive connection, read by the worker that just answered it
+        when it comes at once (a client's next request in a series): its head whole within
+        WORKER_WAIT, nothing wrong with it. Then it is ready to serve here (True: its body, if any,
+        read whole; False: still to be read, as the app asks), without two trips through the event
+        loop. Anything else (nothing yet, a partial or refused head, other requests waiting for a
+        worker, the server stopping) is the event loop's: None, with what came so far in conn.head."""
+        conn.http.start_next_cycle()
+        buffered = bytearray(conn.http.trailing_data[0])
+        conn.http = None
+        conn.head = buffered
+        if buffered or self.requests or self.stopping is not None:
+            return None  # pipelined bytes: the loop's careful path; others waiting: free this worker
+        try:
+            conn.sock.settimeout(WORKER_WAIT)
+            data = conn.sock.recv(65536)
+        except (TimeoutError, BlockingIOError, InterruptedError):
+            return None
+        except OSError:
+            return None  # the loop finds the connection broken and closes it
+        if not data:
+            return None  # the client closed: the loop reads the end of the stream and closes
+        buffered += data
+        if buffered[:1] in (b"\r", b"\n"):
+            return None
+        end = _END_OF_HEAD.search(buffered)
+        if end is None or end.end() > MAX_HEAD or head_problem(bytes(buffered[:end.end()])) is not None:
+            return None
+        http = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+        http.receive_data(bytes(buffered))
+        try:
+            request = http.next_event()
+            if type(request) is not h11.Request or request_problem(request) is not None:
+                return None
+            length = body_length(request)
+            preread = bytearray()
+            finished = False
+            if not http.they_are_waiting_for_100_continue and not (length is not None and length > PREREAD_LIMIT):
+                while True:
+                    event = http.next_event()
+                    if event is h11.NEED_DATA:
+                        return None  # the body is still on its way: the loop reads it, within its deadline
+                    if type(event) is h11.Data:
+                        preread += event.data
+                        if len(preread) >= PREREAD_LIMIT:
+                            break
+                    else:  # EndOfMessage
+                        finished = True
+                        break
+        except h11.RemoteProtocolError:
+            return None  # the loop parses it again and refuses it
+        conn.head = bytearray()
+        conn.http, conn.request, conn.preread = http, request, preread
+        return finished
 
     def _serve(self, conn: Connection, finished: bool) -> str:
         conn.sock.settimeout(IO_TIMEOUT)
