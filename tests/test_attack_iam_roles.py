@@ -7,7 +7,6 @@ SigV4-verifying domain stand-in, and either the RoleSigner alone or the Flask ap
 from __future__ import annotations
 
 import base64
-import functools
 import io
 import json
 import logging
@@ -29,10 +28,10 @@ from access_es.settings import ConfigError, load_settings
 from access_es.signing import CLOCK_SKEW, EXPIRED_TOKEN, Rejection
 from access_es.standin.domain import StandIn
 from access_es.standin.sigv4_verify import Credentials
-from access_es.standin.sts import StsStandIn
 from access_es.stores import open_stores
 
 from .conftest import ACCESS_KEY, APP_SECRET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN
+from .test_iam_roles import Env as IamEnv
 
 ADMIN_ARN = "arn:aws:iam::111122223333:role/es-admin"
 READONLY_ARN = "arn:aws:iam::111122223333:role/es-readonly"
@@ -50,13 +49,12 @@ def key_of(seen) -> str:
     return seen.header("Authorization").split("Credential=", 1)[1].split("/", 1)[0]
 
 
-class Env:
-    """STS stand-in + a key table the domain stand-in shares; one clock for both and for botocore."""
+class Env(IamEnv):
+    """test_iam_roles' STS stand-in and clock, and an STS that can be made to misbehave (`override`)."""
 
     def __init__(self):
-        self.now = datetime.now(timezone.utc)
-        self.keys = {ACCESS_KEY: OWN}
-        self.sts = StsStandIn({ACCESS_KEY: OWN}, set(ROLES), self.keys, region=REGION, clock=lambda: self.now)
+        super().__init__()
+        self.sts.denied = set()
         self.override = None   # (method, target, headers, body) -> (status, xml) | None: a misbehaving STS
         original = self.sts.answer
 
@@ -68,14 +66,6 @@ class Env:
             return original(method, target, headers, body)
 
         self.sts.answer = answer
-
-    def signer(self, mapping=None, seconds=3600, credentials=None, endpoint=None):
-        session = botocore.session.get_session()
-        creator = functools.partial(session.create_client, region_name=REGION, endpoint_url=endpoint or self.sts.url)
-        return RoleSigner(REGION, "es", {"admin": ADMIN_ARN, "readonly": READONLY_ARN} if mapping is None else mapping,
-                          seconds, credentials=credentials or (lambda: BotoCredentials(ACCESS_KEY, SECRET_KEY,
-                                                                                         SESSION_TOKEN)),
-                          client_creator=creator, clock=lambda: self.now)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ assume a role are a 502 and nothing sent; keys are refreshed ahead of expiry, on
 from __future__ import annotations
 
 import functools
-import json
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -121,11 +120,12 @@ class Env:
         self.sts = StsStandIn({ACCESS_KEY: OWN}, {ADMIN_ARN, READONLY_ARN, PARTNER_ARN, DENIED_ARN}, self.keys,
                               region=REGION, clock=lambda: self.now, denied={DENIED_ARN})
 
-    def signer(self, mapping=None, seconds=3600, endpoint=None):
+    def signer(self, mapping=None, seconds=3600, endpoint=None, credentials=None):
+        """A RoleSigner against this STS stand-in, on this clock, with the proxy's own test keys."""
         session = botocore.session.get_session()
         creator = functools.partial(session.create_client, region_name=REGION, endpoint_url=endpoint or self.sts.url)
         return RoleSigner(REGION, "es", mapping if mapping is not None else {"admin": ADMIN_ARN, "readonly": READONLY_ARN},
-                          seconds, credentials=lambda: BotoCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN),
+                          seconds, credentials=credentials or (lambda: BotoCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)),
                           client_creator=creator, clock=lambda: self.now)
 
 
