@@ -33,6 +33,9 @@ from access_es.stores import open_stores
 from .conftest import ACCESS_KEY, APP_SECRET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN
 from .test_iam_roles import Env as IamEnv
 
+# Many servers and logins per test: `make test` runs these, `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
+
 ADMIN_ARN = "arn:aws:iam::111122223333:role/es-admin"
 READONLY_ARN = "arn:aws:iam::111122223333:role/es-readonly"
 PARTNER_ARN = "arn:aws:iam::111122223333:role/partners/acme-reader"

@@ -17,6 +17,9 @@ from access_es.settings import load_settings
 from .test_keys import PW, _token, answer, basic, bearer, key_for, person
 from .test_views import ENDPOINT, FakePool, Unsigned, app, client, login, pool, stores  # noqa: F401  (fixtures)
 
+# Many servers and logins per test: `make test` runs these, `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
+
 KEY = re.compile(r"aes_[0-9a-f]{16}_[A-Za-z0-9_-]{43}")
 
 

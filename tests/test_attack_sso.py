@@ -34,6 +34,9 @@ from .test_views import FakePool, Unsigned
 
 from testbed.oidc_provider import USERS
 
+# Many servers and logins per test: `make test` runs these, `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
+
 
 def bearer(key):
     return {"Authorization": f"Bearer {key}", "Accept": "application/json"}
@@ -111,7 +114,7 @@ class Hostile:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
         self.nonce = None
 

@@ -148,7 +148,7 @@ class StandIn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "StandIn":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="standin", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="standin", daemon=True)
         self._thread.start()
         return self
 

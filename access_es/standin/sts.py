@@ -64,7 +64,7 @@ class StsStandIn:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> "StsStandIn":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sts-standin", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="sts-standin", daemon=True)
         self._thread.start()
         return self
 
