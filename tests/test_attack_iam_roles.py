@@ -32,6 +32,7 @@ from access_es.stores import open_stores
 
 from .conftest import ACCESS_KEY, APP_SECRET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN
 from .test_iam_roles import Env as IamEnv
+from .test_iam_roles import sign
 
 # Many servers and logins per test: `make test` runs these, `make test-fast` leaves them out.
 pytestmark = pytest.mark.slow
@@ -77,11 +78,6 @@ def env(monkeypatch):
     monkeypatch.setattr(botocore.credentials, "_local_now", lambda: e.now)
     with e.sts:
         yield e
-
-
-def sign(signer, account):
-    headers = signer.sign("GET", "https://d.example.com/_search", "d.example.com", b"", identity=account)
-    return key_of_headers(headers), headers
 
 
 def sts_error(status, code, message):
