@@ -15,6 +15,7 @@ load_settings uses.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -88,9 +89,14 @@ class Settings:
     oidc: OidcSettings | None = None  # single sign-on with an OpenID provider (None: off)
     password_login: bool = True     # ACCESS_ES_PASSWORD_LOGIN: the form and Basic with a password
 
+    @functools.cached_property
+    def iam_role_map(self) -> dict[str, str]:
+        """ACCESS_ES_IAM_ROLES as a mapping, access-es role -> IAM role ARN (made once)."""
+        return dict(self.iam_roles)
+
     def iam_role_of(self, role: str) -> str | None:
         """The IAM role ARN that signs for an access-es role (ACCESS_ES_IAM_ROLES), if any."""
-        return dict(self.iam_roles).get(role)
+        return self.iam_role_map.get(role)
 
     @property
     def endpoint_host(self) -> str:

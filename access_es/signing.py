@@ -144,7 +144,7 @@ def signer_for(settings: Any) -> Signer:
     the proxy's own identity, for `es` or `aoss`."""
     from .iam_roles import RoleSigner
 
-    return RoleSigner(settings.region, settings.service, dict(settings.iam_roles), settings.iam_role_seconds)
+    return RoleSigner(settings.region, settings.service, settings.iam_role_map, settings.iam_role_seconds)
 
 
 _SIGNER_CLASS: type | None = None

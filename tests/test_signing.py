@@ -178,7 +178,7 @@ def test_the_settings_choose_the_service_and_region():
     from access_es.iam_roles import RoleSigner
 
     arn = "arn:aws:iam::111122223333:role/es-readonly"
-    signer = signer_for(SimpleNamespace(region="eu-west-3", service="aoss", iam_roles=(("readonly", arn),),
+    signer = signer_for(SimpleNamespace(region="eu-west-3", service="aoss", iam_role_map={"readonly": arn},
                                         iam_role_seconds=900))
     assert isinstance(signer, RoleSigner) and (signer.own.region, signer.own.service) == ("eu-west-3", "aoss")
     assert signer.mapping == {"readonly": arn} and signer.seconds == 900

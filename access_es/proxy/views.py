@@ -101,7 +101,7 @@ def proxy(_: str):
         if reason:
             raise Forbidden(reason)
     record.bytes_in = len(body)
-    iam_role = iam_role_for(account, dict(settings.iam_roles))
+    iam_role = iam_role_for(account, settings.iam_role_map)
     if iam_role:
         record.iam_role = role_name(iam_role)
     answer = app.extensions["access_es.upstream"].send(
