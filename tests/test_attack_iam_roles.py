@@ -32,7 +32,7 @@ from access_es.stores import open_stores
 
 from .conftest import ACCESS_KEY, APP_SECRET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN
 from .test_iam_roles import Env as IamEnv
-from .test_iam_roles import sign
+from .test_iam_roles import as_the_proxy_with_boto, sign
 
 # Many servers and logins per test: `make test` runs these, `make test-fast` leaves them out.
 pytestmark = pytest.mark.slow
@@ -577,14 +577,7 @@ def test_check_iam_roles_reaches_the_domain_the_way_the_server_does(monkeypatch)
 # ---- Lambda / boto configuration ------------------------------------------------------------------
 
 def test_aws_endpoint_url_sts_is_honoured_by_the_production_client(env, monkeypatch):
-    import access_es.iam_roles as iam_roles
-
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", env.sts.url)
-    for name, value in [("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
-                        ("AWS_SESSION_TOKEN", SESSION_TOKEN), ("AWS_CONFIG_FILE", "/dev/null"),
-                        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")]:
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(iam_roles, "_SESSION", None)
+    as_the_proxy_with_boto(monkeypatch, env.sts.url)
     signer = RoleSigner(REGION, "es", {"readonly": READONLY_ARN}, 3600, clock=lambda: env.now)
     key, _ = sign(signer, BOB)
     assert env.sts.issued_for[key] == READONLY_ARN
@@ -596,14 +589,7 @@ def test_aws_endpoint_url_sts_is_honoured_by_the_production_client(env, monkeypa
 
 def test_first_requests_of_many_accounts_at_once_all_get_their_role(env, monkeypatch):
     # a cold process: many accounts' first AssumeRole at once, through one shared botocore session
-    import access_es.iam_roles as iam_roles
-
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", env.sts.url)
-    for name, value in [("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
-                        ("AWS_SESSION_TOKEN", SESSION_TOKEN), ("AWS_CONFIG_FILE", "/dev/null"),
-                        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")]:
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(iam_roles, "_SESSION", None)
+    as_the_proxy_with_boto(monkeypatch, env.sts.url)
     signer = RoleSigner(REGION, "es", {"readonly": READONLY_ARN, "admin": ADMIN_ARN}, 3600, clock=lambda: env.now)
     accounts = [Account(f"user{i}", "readonly" if i % 2 else "admin", "h") for i in range(16)]
     barrier, results = threading.Barrier(len(accounts)), {}

@@ -342,17 +342,23 @@ def test_a_refusal_by_the_domains_access_control_reaches_the_client_as_it_is(sta
 
 # ---- on Lambda: Zappa's own handler ---------------------------------------------------------------
 
+def as_the_proxy_with_boto(monkeypatch, sts_url: str) -> None:
+    """This process's boto configured as the proxy's would be: the test keys in the environment, STS at
+    `sts_url` (AWS_ENDPOINT_URL_STS), and RoleSigner's botocore session made afresh from that."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts_url)
+    for name, value in [("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+                        ("AWS_SESSION_TOKEN", SESSION_TOKEN), ("AWS_CONFIG_FILE", "/dev/null"),
+                        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")]:
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("access_es.iam_roles._SESSION", None)
+
+
 def test_through_zappas_handler_a_warm_container_keeps_its_keys(tmp_path, monkeypatch):
     keys = {ACCESS_KEY: OWN}
     with StandIn(keys, region=REGION) as domain, \
             StsStandIn({ACCESS_KEY: OWN}, {READONLY_ARN}, keys, region=REGION) as sts:
         monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "access-es-dev")
-        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts.url)
-        for name, value in [("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
-                            ("AWS_SESSION_TOKEN", SESSION_TOKEN), ("AWS_CONFIG_FILE", "/dev/null"),
-                            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")]:
-            monkeypatch.setenv(name, value)
-        monkeypatch.setattr("access_es.iam_roles._SESSION", None)
+        as_the_proxy_with_boto(monkeypatch, sts.url)
         stores = open_stores(str(tmp_path / "users.json"))
         stores.accounts.put(Account("bob", "readonly", hash_password(PASSWORDS["bob"])))
         settings = load_settings({"ACCESS_ES_ENDPOINT": domain.url, "ACCESS_ES_SECRET_KEY": APP_SECRET,
