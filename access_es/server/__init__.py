@@ -77,17 +77,21 @@ def run(app, host: str, port: int, threads: int = THREADS, processes: int = 1, b
     if banner:
         print(banner, file=sys.stderr, flush=True)
     if processes == 1:
-        return _serve_here(listener, app, threads, trust_proxy, multiprocess=False)
+        return _serve_here(listener, app, threads, trust_proxy, shares=None)
     from ..auth import share_name_locks_across_processes
+    from .shares import ConnectionShares
 
     share_name_locks_across_processes()
-    return _supervise(processes, lambda: _serve_here(listener, app, threads, trust_proxy, multiprocess=True))
+    shares = ConnectionShares(processes)
+    return _supervise(shares, lambda: _serve_here(listener, app, threads, trust_proxy, shares))
 
 
-def _serve_here(listener, app, threads: int, trust_proxy: int, multiprocess: bool) -> int:
+def _serve_here(listener, app, threads: int, trust_proxy: int, shares) -> int:
+    """Serve in this process; `shares`: the worker processes' connection counts (None when this
+    process is the only one)."""
     from .loop import EventLoop
 
-    loop = EventLoop(listener, app, threads, trust_proxy, multiprocess)
+    loop = EventLoop(listener, app, threads, trust_proxy, shares)
 
     def stop(signum, frame):
         if loop.stopping is not None:
@@ -103,24 +107,25 @@ def _serve_here(listener, app, threads: int, trust_proxy: int, multiprocess: boo
     return 0
 
 
-def _supervise(processes: int, serve) -> int:
-    """Start `processes` worker processes, each running `serve`; start a new one when one dies
-    (at most one a second), and stop them all on SIGTERM or SIGINT."""
-    children: set[int] = set()
+def _supervise(shares, serve) -> int:
+    """Start a worker process per slot of `shares` (ConnectionShares), each running `serve`; start a
+    new one in its slot when one dies (at most one a second), and stop them all on SIGTERM or SIGINT."""
+    children: dict[int, int] = {}  # pid -> its slot in shares
     stopping = False
 
     supervisor = os.getpid()
 
-    def spawn() -> None:
+    def spawn(slot: int) -> None:
         pid = os.fork()
         if pid == 0:
             _end_with(supervisor)
             code = 1
             try:
+                shares.take_slot(slot)
                 code = serve()
             finally:
                 os._exit(code)
-        children.add(pid)
+        children[pid] = slot
 
     def stop(signum, frame):
         # Passed on to the workers, which finish their requests in progress first (SHUTDOWN_GRACE);
@@ -136,8 +141,8 @@ def _supervise(processes: int, serve) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for _ in range(processes):
-        spawn()
+    for slot in range(shares.processes):
+        spawn(slot)
     last_spawn = 0.0
     while not stopping:
         try:
@@ -146,14 +151,17 @@ def _supervise(processes: int, serve) -> int:
             continue
         except ChildProcessError:
             break
-        children.discard(pid)
+        slot = children.pop(pid, None)
+        if slot is None:
+            continue
+        shares.vacate(slot)
         if stopping:
             break
         print(f"access-es serve: worker process {pid} ended ({_how(status)}); starting another",
               file=sys.stderr, flush=True)
         time.sleep(max(0.0, last_spawn + 1 - time.monotonic()))
         last_spawn = time.monotonic()
-        spawn()
+        spawn(slot)
     deadline = time.monotonic() + SHUTDOWN_GRACE + 2  # the workers' own grace, then no more
     while children and time.monotonic() < deadline:
         try:
@@ -161,7 +169,7 @@ def _supervise(processes: int, serve) -> int:
         except ChildProcessError:
             break
         if pid:
-            children.discard(pid)
+            children.pop(pid, None)
         else:
             time.sleep(0.05)
     for pid in children:

@@ -24,6 +24,7 @@ from ..errors import BadRequest, HeadersTooLarge, NotImplementedCoding, ProxyErr
 from ..logs import RequestLog
 from .environ import body_length, build_environ, head_problem, request_problem
 from .exchange import CLOSE, DISCARD_BODY, NEXT_REQUEST, SERVER_NAME, serve
+from .shares import STEP_BACK, ConnectionShares, stepping_back
 from .limits import (DISCARD_LIMIT, HEAD_TIMEOUT, IO_TIMEOUT, KEEP_ALIVE_TIMEOUT, LINGER_TIMEOUT, MAX_CONNECTIONS,
                      MAX_HEAD, PREREAD_LIMIT, SHUTDOWN_GRACE)
 
@@ -65,11 +66,16 @@ class Connection:
 
 class EventLoop:
     def __init__(self, listener: socket.socket, app: Callable, threads: int, trust_proxy: int,
-                 multiprocess: bool):
+                 shares: ConnectionShares | None = None):
+        """`shares`: the connection counts of every worker process on this listener (shares.py),
+        None when this process is the only one."""
         self.listener = listener
         self.app = app
         self.trust_proxy = trust_proxy
-        self.multiprocess = multiprocess
+        self.shares = shares
+        self.multiprocess = shares is not None
+        self.stepping_back_since: float | None = None  # left a waiting connection to another process
+        self.accept_again_at: float | None = None
         self.server_address = listener.getsockname()[:2]
         self.selector = selectors.DefaultSelector()
         self.connections: set[Connection] = set()
@@ -100,7 +106,10 @@ class EventLoop:
             thread.start()
         next_tick = time.monotonic() + _TICK
         while True:
-            for key, _ in self.selector.select(_TICK):
+            timeout = _TICK
+            if self.accept_again_at is not None:
+                timeout = max(0.0, min(timeout, self.accept_again_at - time.monotonic()))
+            for key, _ in self.selector.select(timeout):
                 if key.fileobj is self.listener:
                     self._accept()
                 elif key.data is None:
@@ -108,6 +117,9 @@ class EventLoop:
                 else:
                     self._readable(key.data)
             now = time.monotonic()
+            if self.accept_again_at is not None and now >= self.accept_again_at:
+                self.accept_again_at = None
+                self._accept_more(True)
             if self.stopping is not None and self._stopped(now):
                 return
             if now >= next_tick:
@@ -140,6 +152,13 @@ class EventLoop:
     def _accept(self) -> None:
         now = time.monotonic()
         while len(self.connections) < MAX_CONNECTIONS:
+            if self.shares is not None:
+                self.stepping_back_since = stepping_back(len(self.connections), self.shares.fewest_elsewhere(),
+                                                         self.stepping_back_since, now)
+                if self.stepping_back_since is not None:  # another process holds fewer: its turn
+                    self._accept_more(False)
+                    self.accept_again_at = now + STEP_BACK
+                    return
             try:
                 sock, address = self.listener.accept()
             except (BlockingIOError, InterruptedError):
@@ -155,6 +174,8 @@ class EventLoop:
             conn = Connection(sock, (host, address[1]), now)
             self.connections.add(conn)
             self.selector.register(sock, selectors.EVENT_READ, conn)
+            if self.shares is not None:
+                self.shares.hold(len(self.connections))
         self._accept_more(False)
 
     def _readable(self, conn: Connection) -> None:
@@ -332,6 +353,8 @@ class EventLoop:
                 pass
         conn.sock.close()
         self.connections.discard(conn)
+        if self.shares is not None:
+            self.shares.hold(len(self.connections))
         if not self.accepting:
             self._accept_more(True)
 
