@@ -59,6 +59,8 @@ def create_app(settings: Any = None, *, signer: Signer | None = None, stores: An
     )
     app.extensions["access_es.upstream_product"] = UpstreamProduct(settings.service)
     auth.init_app(app, stores if stores is not None else open_stores(settings.users, settings.aws_region))
+    # The proxied requests skip Flask (proxy/views.py); our pages and browsers navigating go to it.
+    app.wsgi_app = proxy_views.ProxiedRequests(app, app.wsgi_app)
     if settings.trust_proxy:
         # Client address and scheme from X-Forwarded-For/-Proto, as many hops as configured; the
         # host is never taken from a header (the upstream is fixed, and redirects use our host).

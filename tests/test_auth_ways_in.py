@@ -3,13 +3,11 @@ the first that finds credentials of its kind decides alone, and what it found go
 import base64
 from types import SimpleNamespace
 
-from flask import request
 
 import access_es.auth as auth
 from access_es.accounts import Account
-from access_es.record import current
 
-from .test_views import app, client, login, pool, stores  # noqa: F401  (fixtures)
+from .test_views import app, client, login, pool, recorded, stores  # noqa: F401  (fixtures)
 
 
 def basic(name, password):
@@ -19,14 +17,13 @@ def basic(name, password):
 def test_a_new_way_in_slots_in_beside_the_others(client, pool, monkeypatch):
     carol = Account("carol", "readonly", "not-a-hash")
 
-    def account_of_request():
-        return carol if request.headers.get("X-Api-Key") == "k-carol" else None
+    def account_of_request(req, app):
+        return carol if req.headers.get("X-Api-Key") == "k-carol" else None
 
     key_way = SimpleNamespace(NAME="apikey", init_app=lambda app: None, account_of_request=account_of_request)
-    seen = []
     monkeypatch.setattr(auth, "WAYS_IN", (key_way, *auth.WAYS_IN))
     pool.add("GET", "/x")
-    client.application.teardown_request(lambda e: seen.append(current()))
+    seen = recorded(client.application)
     assert client.get("/x", headers={"X-Api-Key": "k-carol"}).status_code == 200
     assert seen[-1].account is carol and seen[-1].auth == "apikey"
     assert client.get("/x", headers=basic("alice", "alice-password-1")).status_code == 200

@@ -63,9 +63,16 @@ def test_a_browser_navigation_gets_a_page_outside_flask(cls):
     assert 'href="/_access-es/"' in page and "logged:" not in page
 
 
+# Where the raising app below raises: a page of ours (Flask), and the proxy's path (outside Flask).
+FACES = {"flask": "/_access-es/raise/", "proxy": "/raise/"}
+
+
 @pytest.fixture
-def raising(app):  # noqa: F811
-    """The app with a route that raises the error it is told to."""
+def raising(app, monkeypatch):  # noqa: F811
+    """The app, raising the error it is told to (/raise/NAME) in a page of ours and in the proxy's
+    path (through the Flask route, for a browser's navigation, or outside Flask)."""
+    from access_es.proxy import views
+
     errors_by_name = {c.__name__: c for c in ERRORS}
 
     def fail(name):
@@ -73,14 +80,18 @@ def raising(app):  # noqa: F811
             raise RuntimeError("secret detail")
         raise an_error(errors_by_name[name])
 
-    app.add_url_rule("/_raise/<name>", view_func=fail, methods=["GET", "POST", "HEAD"])
+    app.add_url_rule(FACES["flask"] + "<name>", view_func=fail, methods=["GET", "POST", "HEAD"])
+    relay = views.relay
+    monkeypatch.setattr(views, "relay", lambda app, req: fail(req.path[len(FACES["proxy"]):])
+                        if req.path.startswith(FACES["proxy"]) else relay(app, req))
     return app.test_client()
 
 
+@pytest.mark.parametrize("face", FACES)
 @pytest.mark.parametrize("cls", ERRORS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("headers", [API, XHR, PAGE], ids=["api", "xhr", "page"])
-def test_flask_answers_each_error_as_the_layers_outside_it_do(raising, cls, headers):
-    r = raising.post(f"/_raise/{cls.__name__}", headers=headers)
+def test_flask_and_the_proxy_answer_each_error_as_the_layers_outside_it_do(raising, cls, headers, face):
+    r = raising.post(f"{FACES[face]}{cls.__name__}", headers=headers)
     _, out_headers, body, _ = outside(an_error(cls), headers)
     assert r.status_code == cls.status
     assert r.data == body
@@ -94,12 +105,12 @@ def test_unauthorized_challenges_api_clients_only():
         assert "WWW-Authenticate" not in outside(Unauthorized("log in"), headers)[1]
 
 
-def test_in_flask_a_browser_that_must_log_in_goes_to_the_login_page(raising):
-    r = raising.get("/_raise/Unauthorized?a=1", headers=PAGE)
-    assert r.status_code == 303 and r.headers["Location"] == "/_access-es/login?next=/_raise/Unauthorized%3Fa%3D1"
-    r = raising.post("/_raise/Unauthorized", headers=PAGE)  # not a navigation to come back to
+def test_a_browser_that_must_log_in_goes_to_the_login_page(raising):
+    r = raising.get("/raise/Unauthorized?a=1", headers=PAGE)
+    assert r.status_code == 303 and r.headers["Location"] == "/_access-es/login?next=/raise/Unauthorized%3Fa%3D1"
+    r = raising.post("/raise/Unauthorized", headers=PAGE)  # not a navigation to come back to
     assert r.status_code == 401 and "<h1>401 · Login required</h1>" in r.get_data(as_text=True)
-    assert raising.get("/_raise/Unauthorized", headers=API).headers["WWW-Authenticate"].startswith("Basic ")
+    assert raising.get("/raise/Unauthorized", headers=API).headers["WWW-Authenticate"].startswith("Basic ")
 
 
 def test_errors_extra_headers_are_sent():
@@ -107,12 +118,13 @@ def test_errors_extra_headers_are_sent():
     assert headers["Retry-After"] == "60"
 
 
-def test_werkzeug_errors_and_crashes_go_through_the_same_renderer(raising):
+@pytest.mark.parametrize("face", FACES)
+def test_werkzeug_errors_and_crashes_go_through_the_same_renderer(raising, face):
     r = raising.get("/_access-es/nothing", headers=API)
     assert r.status_code == 404 and r.get_json()["error"] == {"type": "not_found", "reason": "no such page of access-es"}
     page = raising.get("/_access-es/nothing", headers=PAGE).get_data(as_text=True)
     assert "<h1>404 · Not Found</h1>" in page
-    r = raising.get("/_raise/Crash", headers=API)
+    r = raising.get(FACES[face] + "Crash", headers=API)
     assert r.status_code == 500 and r.get_json()["error"]["type"] == "internal_error"
     assert "secret detail" not in r.get_data(as_text=True) and "RuntimeError" in r.get_json()["error"]["reason"]
 

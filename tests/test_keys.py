@@ -21,7 +21,7 @@ from access_es.accounts.keys import (DUMMY_HASH, KEY_PREFIX, KeyRecord, create_k
 from access_es.accounts.passwords import hash_password
 from access_es.settings import ConfigError, key_max_days, load_settings
 
-from .test_views import ENDPOINT, FakePool, Unsigned, app, client, login, pool, stores  # noqa: F401  (fixtures)
+from .test_views import ENDPOINT, FakePool, Unsigned, app, client, login, pool, recorded, stores  # noqa: F401  (fixtures)
 
 PW = "person-password-1"
 
@@ -115,8 +115,7 @@ def test_a_key_as_the_basic_password_acts_as_its_account(client, pool, stores, l
 
 def test_a_bearer_key_finds_its_account_by_itself(client, pool, stores, app):
     pool.add("GET", "/x")
-    seen = []
-    app.teardown_request(lambda e: seen.append(apikey.current_record()))
+    seen = recorded(app)
     name = person(stores, "readonly")
     r = answer(client, "/x", headers=bearer(key_for(stores, name)))
     assert r.status_code == 200 and seen[-1].account.name == name and seen[-1].auth == "key"

@@ -14,14 +14,13 @@ import requests
 from access_es import create_app
 from access_es.accounts import Account
 from access_es.accounts.passwords import hash_password
-from access_es.record import current
 from access_es.settings import load_settings
 from access_es.stores import open_stores
 from testbed.oidc_provider import (
     CLIENT_ID, CLIENT_SECRET, ensure_installed, log_in_at_provider, start_provider, stop_provider,
 )
 
-from .test_views import ENDPOINT, FakePool, Unsigned
+from .test_views import ENDPOINT, FakePool, Unsigned, recorded
 
 CALLBACK = "http://localhost/_access-es/oidc/callback"   # Flask's test client is http://localhost
 LOGIN_PAGE = "http://localhost/_access-es/login"
@@ -66,8 +65,7 @@ def make_app(tmp_path, issuer, **extra):
     app = create_app(load_settings(sso_env(issuer, **extra)), signer=Unsigned(), stores=stores)
     pool = FakePool()
     app.extensions["access_es.upstream"]._pool = pool
-    records = []
-    app.teardown_request(lambda e: records.append(current()))
+    records = recorded(app)
     return app, stores, pool, records
 
 

@@ -79,6 +79,23 @@ def client(app, pool):
     return app.test_client()
 
 
+def recorded(app) -> list:
+    """The records (access_es.record) of the requests `app` serves from now on, in order: every
+    request's, whether Flask or the proxy's own path answered it."""
+    from access_es.record import record_of
+
+    seen = []
+    inner = app.wsgi_app
+
+    def capture(environ, start_response):
+        body = inner(environ, start_response)
+        seen.append(record_of(environ))
+        return body
+
+    app.wsgi_app = capture
+    return seen
+
+
 def login(client, name, password):
     page = client.get("/_access-es/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)

@@ -5,7 +5,7 @@
 - session.py: a browser's session cookie, after a login with the form (pages.py) or with single
   sign-on (oidc.py: the OpenID Connect round trip that ends in the same start_session).
 
-Each way in answers `account_of_request()`: the account its credentials prove, None when the request
+Each way in answers `account_of_request(req, app)`: the account its credentials prove, None when the request
 carries none of its kind, or an error (Unauthorized, BadRequest) when they are wrong. who_is_asking
 asks them in WAYS_IN's order, and the first that finds credentials of its kind decides alone: a
 wrong Basic password is never rescued by a session cookie. What it found (the account and the way
@@ -21,7 +21,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..accounts import Account
-from ..record import current as current_record
+from ..record import record_of
 from ..stores import Stores
 from . import apikey, basic, session
 from .credentials import check_credentials, client_address, share_name_locks_across_processes  # noqa: F401
@@ -41,13 +41,18 @@ def init_app(app: Flask, store: Stores) -> None:
         way.init_app(app)
 
 
-def who_is_asking() -> Account | None:
-    """The authenticated account for this request, or None."""
-    record = current_record()
+def who_is_asking(req=None, app=None) -> Account | None:
+    """The authenticated account for the request `req` (a Werkzeug Request) to `app` (made by
+    create_app), or None; left out, Flask's current request and app (our pages)."""
+    if req is None:
+        from flask import current_app, request
+
+        req, app = request._get_current_object(), current_app._get_current_object()
+    record = record_of(req.environ)
     if record.auth is not None:
         return record.account
     for way in WAYS_IN:
-        account = way.account_of_request()
+        account = way.account_of_request(req, app)
         if account is not None:
             record.account, record.auth = account, way.NAME
             return account

@@ -61,27 +61,29 @@ def init_app(app) -> None:
     app.extensions["access_es.basic_cache"] = BasicCache()
 
 
-def account_of_request() -> Account | None:
+def account_of_request(req, app) -> Account | None:
     """The account whose Basic credentials this request carries; None when it carries none.
     Raises Unauthorized when they are wrong, BadRequest when they are malformed."""
-    creds = basic_credentials()
+    creds = basic_credentials(req)
     if creds is None or creds[1].startswith(KEY_PREFIX):
         return None
     # API keys (sent as Basic's password) are to be checked before this point: they work whatever
     # ACCESS_ES_PASSWORD_LOGIN says. What is left is a password, refused when password logins are off.
-    if not settings().password_login:
+    if not settings(app).password_login:
         raise Unauthorized("logging in with a password is turned off here; use an API key",
                            log_reason=f"Basic auth with a password refused for {loggable_name(creds[0])!r} from "
-                                      f"{client_address()}: ACCESS_ES_PASSWORD_LOGIN=off")
-    account = basic_account(*creds)
+                                      f"{client_address(req)}: ACCESS_ES_PASSWORD_LOGIN=off")
+    account = basic_account(*creds, req=req, app=app)
     if account is None:
         raise Unauthorized("wrong name or password",
-                           log_reason=f"Basic auth failed for {loggable_name(creds[0])!r} from {client_address()}")
+                           log_reason=f"Basic auth failed for {loggable_name(creds[0])!r} from {client_address(req)}")
     return account
 
 
-def basic_credentials() -> tuple[str, str] | None:
-    header = request.headers.get("Authorization", "")
+def basic_credentials(req=None) -> tuple[str, str] | None:
+    """(name, password) from the request's Basic Authorization header (Flask's request when `req` is
+    left out); None when it sends none."""
+    header = (req or request).headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic":
         return None
@@ -95,26 +97,27 @@ def basic_credentials() -> tuple[str, str] | None:
     return name, password
 
 
-def basic_account(name: str, password: str) -> Account | None:
-    cache: BasicCache = current_app.extensions["access_es.basic_cache"]
-    account = _cached(cache, name, password)
+def basic_account(name: str, password: str, req=None, app=None) -> Account | None:
+    app = app or current_app
+    cache: BasicCache = app.extensions["access_es.basic_cache"]
+    account = _cached(cache, name, password, app)
     if account is not None:
         return account
     with name_lock(name):
         # a concurrent request with the same credentials may have verified them meanwhile
-        account = _cached(cache, name, password)
+        account = _cached(cache, name, password, app)
         if account is not None:
             return account
-        account = check_credentials(name, password)
+        account = check_credentials(name, password, req, app)
         if account is not None:
-            cache.remember(name, password, account_stamp(account))
+            cache.remember(name, password, account_stamp(account, app))
         return account
 
 
-def _cached(cache: BasicCache, name: str, password: str) -> Account | None:
+def _cached(cache: BasicCache, name: str, password: str, app) -> Account | None:
     stamp = cache.lookup(name, password)
     if stamp is not None:
-        account = stores().accounts.get(name)
-        if account is not None and hmac.compare_digest(account_stamp(account), stamp):
+        account = stores(app).accounts.get(name)
+        if account is not None and hmac.compare_digest(account_stamp(account, app), stamp):
             return account
     return None

@@ -18,28 +18,31 @@ from ..stores import Stores
 from .throttle import Throttle
 
 
-def stores() -> Stores:
-    return current_app.extensions["access_es.stores"]
+# `app` and `req` below: the app (made by create_app) and the request (a Werkzeug Request), given
+# by the proxy's own path, which runs outside Flask; left out, Flask's current ones (our pages).
+
+def stores(app=None) -> Stores:
+    return (app or current_app).extensions["access_es.stores"]
 
 
-def settings():
-    return current_app.extensions["access_es.settings"]
+def settings(app=None):
+    return (app or current_app).extensions["access_es.settings"]
 
 
-def throttle() -> Throttle:
-    return current_app.extensions["access_es.throttle"]
+def throttle(app=None) -> Throttle:
+    return (app or current_app).extensions["access_es.throttle"]
 
 
-def client_address() -> str:
-    return request.remote_addr or "unknown"
+def client_address(req=None) -> str:
+    return (req or request).remote_addr or "unknown"
 
 
-def account_stamp(account: Account) -> str:
-    secret_key = current_app.config["SECRET_KEY"]
+def account_stamp(account: Account, app=None) -> str:
+    secret_key = (app or current_app).config["SECRET_KEY"]
     return hmac.new(secret_key.encode(), account.password_hash.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def check_credentials(name: str, password: str) -> Account | None:
+def check_credentials(name: str, password: str, req=None, app=None) -> Account | None:
     """The account if the password is right, after the throttle counts and allows the attempt.
 
     The same work (one Argon2 verification) and the same answer whether or not the account exists.
@@ -47,16 +50,16 @@ def check_credentials(name: str, password: str) -> Account | None:
     """
     from ..accounts import passwords
 
-    address = client_address()
+    address = client_address(req)
     with name_lock(name):
-        throttle().check(name, address)
-        account = stores().accounts.get(name)
+        throttle(app).check(name, address)
+        account = stores(app).accounts.get(name)
         if account is not None and account.sso:
             account = None
         if passwords.verify_password(account.password_hash if account else None, password):
-            throttle().succeeded(name, address)
+            throttle(app).succeeded(name, address)
             return account
-        throttle().failed(name, address)
+        throttle(app).failed(name, address)
         return None
 
 

@@ -17,13 +17,13 @@ import hmac
 import secrets
 import time
 
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import LoginManager, UserMixin, login_user, logout_user
 
 from ..accounts import Account
-from ..record import current as current_record
+from ..record import RequestRecord, record_of
 from ..stores import SessionRecord
 from .credentials import account_stamp, settings, stores
 
@@ -95,9 +95,24 @@ def init_app(app: Flask) -> None:
     manager.user_loader(load_user)
 
 
-def account_of_request() -> Account | None:
-    """The account of this request's session cookie, if its session still stands."""
-    return current_user.account if current_user.is_authenticated else None
+# Where flask-login keeps the logged-in user's id in the session (flask_login.login_user).
+USER_ID = "_user_id"
+
+
+def account_of_request(req, app) -> Account | None:
+    """The account of this request's session cookie, if its session still stands. Read here rather
+    than through flask-login's current_user, so that the proxy's path, which runs outside Flask,
+    asks the same way our pages do (flask-login keeps the user id in the session; its remember-me
+    cookie is never set here)."""
+    if has_request_context() and request.environ is req.environ:
+        data = session  # Flask opened it already
+    else:
+        data = app.session_interface.open_session(app, req)
+    user_id = data.get(USER_ID) if data is not None else None
+    if not isinstance(user_id, str):
+        return None
+    user = _user_for(user_id, data.get(SESSION_ID), app, record_of(req.environ))
+    return user.account if user is not None else None
 
 
 def _session_key(session_id: str) -> str:
@@ -105,39 +120,44 @@ def _session_key(session_id: str) -> str:
 
 
 def load_user(user_id: str) -> User | None:
-    """The user of this request's session cookie, if its server-side record still stands."""
+    """flask-login's user loader (our pages' current_user): the user of this request's session
+    cookie, if its server-side record still stands."""
+    return _user_for(user_id, session.get(SESSION_ID), current_app, record_of(request.environ))
+
+
+def _user_for(user_id: str, session_id, app, request_record: RequestRecord) -> User | None:
     name, _, stamp = user_id.rpartition(":")
-    session_id = session.get(SESSION_ID)
     if not name or not isinstance(session_id, str):
         return None
     key = _session_key(session_id)
-    record = stores().sessions.get(key)
+    all_stores = stores(app)
+    record = all_stores.sessions.get(key)
     now = time.time()
-    s = settings()
+    s = settings(app)
     if record is None or record.account != name:
-        return _ended(None, "session unknown or ended")
+        return _ended(request_record, None, "session unknown or ended")
     if now - record.created > s.session_hours * 3600:
-        return _ended(key, "session reached its maximum lifetime")
+        return _ended(request_record, key, "session reached its maximum lifetime", all_stores)
     if now - record.last_seen > s.idle_minutes * 60:
-        return _ended(key, "session idle for too long")
-    account = stores().accounts.get(name)
+        return _ended(request_record, key, "session idle for too long", all_stores)
+    account = all_stores.accounts.get(name)
     if account is None:
-        return _ended(key, "account removed")
+        return _ended(request_record, key, "account removed", all_stores)
     if not account.sso and not s.password_login:
-        return _ended(key, "password logins are off (ACCESS_ES_PASSWORD_LOGIN=off)")
-    user = User(account, account_stamp(account))
+        return _ended(request_record, key, "password logins are off (ACCESS_ES_PASSWORD_LOGIN=off)", all_stores)
+    user = User(account, account_stamp(account, app))
     if not hmac.compare_digest(user.stamp, stamp):
-        return _ended(key, "password changed since login")
+        return _ended(request_record, key, "password changed since login", all_stores)
     # Record activity, but write at most once a minute (or a tenth of the idle time).
     if now - record.last_seen > min(60, s.idle_minutes * 6):
-        stores().sessions.touch(key, now)
+        all_stores.sessions.touch(key, now)
     return user
 
 
-def _ended(key: str | None, why: str) -> None:
+def _ended(request_record: RequestRecord, key: str | None, why: str, all_stores=None) -> None:
     if key:
-        stores().sessions.delete(key)
-    current_record().session_ended = why
+        all_stores.sessions.delete(key)
+    request_record.session_ended = why
     return None
 
 
@@ -151,7 +171,7 @@ def start_session(account: Account) -> None:
     session[SESSION_ID] = session_id
     login_user(User(account, account_stamp(account)))
     session.permanent = True
-    current_record().account = account
+    record_of(request.environ).account = account
 
 
 def end_session() -> None:
