@@ -437,3 +437,38 @@ def test_check_warns_when_a_role_is_left_to_the_proxys_own_identity(monkeypatch)
     assert len(warn) == 1 and "names no IAM role for readonly" in warn[0].detail
     assert "signed as the proxy itself" in warn[0].detail and "readonly=arn:aws:iam::" in warn[0].fix
     assert check.check_iam_roles(load_settings(BASE)) == []  # no mapping at all: nothing to say
+
+
+def _assume_role_answer(endpoint: str, arn: str) -> dict:
+    """AssumeRole as RoleSigner calls it (its parameters), through botocore, against `endpoint`."""
+    client = botocore.session.get_session().create_client(
+        "sts", region_name=REGION, endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY, aws_session_token=SESSION_TOKEN)
+    name = session_name("acme@partner.example")
+    answer = client.assume_role(RoleArn=arn, RoleSessionName=name, SourceIdentity=name, DurationSeconds=3600)
+    answer.pop("ResponseMetadata")
+    return answer
+
+
+def _shape(value):
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    return type(value).__name__
+
+
+def test_the_sts_stand_ins_answer_is_the_shape_moto_servers_sts_gives(env, moto_server):
+    """The stand-in's assumption (what AssumeRole answers, as botocore parses it) backed by the same
+    call against moto_server's STS, which follows AWS's own service model."""
+    ours, motos = _assume_role_answer(env.sts.url, ADMIN_ARN), _assume_role_answer(moto_server, ADMIN_ARN)
+    what_the_signer_reads = ("Credentials", "AssumedRoleUser")
+    assert {k: _shape(ours[k]) for k in what_the_signer_reads} == {k: _shape(motos[k]) for k in what_the_signer_reads}
+    model = botocore.session.get_session().get_service_model("sts").operation_model("AssumeRole").output_shape
+    for answer in (ours, motos):
+        assert set(answer) <= set(model.members), set(answer) - set(model.members)
+        assert answer["AssumedRoleUser"]["Arn"].startswith("arn:aws:sts::111122223333:assumed-role/es-admin/")
+        assert answer["Credentials"]["Expiration"].tzinfo is not None
+    # and the production signer takes keys from the real model's answer as it takes ours
+    signer = env.signer(endpoint=moto_server)
+    key, headers = sign(signer, ALICE)
+    assert key[:4] == motos["Credentials"]["AccessKeyId"][:4] == "ASIA"   # temporary keys, issued by moto
+    assert key not in (ACCESS_KEY, ours["Credentials"]["AccessKeyId"]) and "X-Amz-Security-Token" in headers

@@ -215,6 +215,8 @@ def _for_flask(environ: dict) -> bool:
         return True
     if environ.get("REQUEST_URI") == "*":
         return True
+    if OWN_NAMESPACE not in environ.get("PATH_INFO", ""):
+        return False  # PATH_INFO is the path decoded: our namespace, however spelled, shows in it
     try:
         return path_of(environ)[1][:1] == [OWN_NAMESPACE]
     except ProxyError:
