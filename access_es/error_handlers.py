@@ -44,9 +44,9 @@ def _to_login(e: Unauthorized):
     off), then back here."""
     from .pages import login_url, oidc_login_url, password_login, sso_configured
     from .proxy.request import raw_path_of
-    from .record import current
+    from .record import record_of
 
-    current().reason = e.log_reason
+    record_of(request.environ).reason = e.log_reason
     env = request.environ
     next_path = request.script_root + raw_path_of(
         env.get("REQUEST_URI") or env.get("RAW_URI"), env.get("PATH_INFO", "/"), env.get("SCRIPT_NAME", ""),

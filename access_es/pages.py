@@ -16,10 +16,17 @@ from .accounts.keys import check_expires_days, create_key, expires_at, loggable_
 from .auth import check_credentials, client_address, end_session, start_session, who_is_asking
 from .auth.credentials import stores
 from .errors import BadRequest, Forbidden, ProxyError, TooManyAttempts, Unauthorized
-from .record import current as current_record
+from .record import RequestRecord, record_of
 from .settings import OIDC_CALLBACK, is_local_path
 
 OWN_PREFIX = "/_access-es"
+
+
+def current_record() -> RequestRecord:
+    """The record of the request this page is answering."""
+    return record_of(request.environ)
+
+
 bp = Blueprint("access_es", __name__, url_prefix=OWN_PREFIX)
 # Our forms are small (login: a name, a password, a `next`, a CSRF token) and are read before anyone
 # is authenticated: a larger body is refused (413) before any of it is read, however it is framed.

@@ -82,9 +82,3 @@ def record_of(environ: dict) -> RequestRecord:
                                                       path=environ.get("PATH_INFO"))
     return record
 
-
-def current() -> RequestRecord:
-    """The record of the request Flask is handling."""
-    from flask import request
-
-    return record_of(request.environ)

@@ -26,7 +26,6 @@ from flask import request
 from ..accounts import Account
 from ..accounts.keys import DUMMY_HASH, KEY_PREFIX, loggable_name, TOUCH_SECONDS, KeyRecord, expires_at, key_hash, key_id_of
 from ..errors import Unauthorized
-from ..record import current as current_record  # noqa: F401 (the tests' way to this request's record)
 from ..record import record_of
 from .basic import basic_credentials
 from .credentials import client_address, name_lock, settings, stores, throttle
