@@ -42,6 +42,18 @@ def aws_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def steady_throttle_minutes(margin_seconds: int = 600) -> str:
+    """ACCESS_ES_THROTTLE_MINUTES for a test that counts failed logins: a window length (15 minutes or
+    a little more) whose current window has at least `margin_seconds` left. The throttle's windows are
+    fixed (they start at multiples of their length), so a test that happened to run across a window's
+    end would see its counters start again from zero."""
+    now = int(time.time())
+    for minutes in range(15, 24 * 60 + 1):
+        if minutes * 60 - now % (minutes * 60) >= margin_seconds:
+            return str(minutes)
+    return "15"
+
+
 @dataclass
 class RunningProxy:
     url: str

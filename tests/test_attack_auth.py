@@ -25,6 +25,7 @@ from access_es.accounts import Account
 from access_es.accounts.passwords import hash_password
 from access_es.stores import open_stores
 
+from testbed.proxy import steady_throttle_minutes
 from .conftest import APP_SECRET, PASSWORDS, REGION, Browser, start_proxy, stop_proxy
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -454,7 +455,8 @@ def in_process_login_at(client, base_url: str, headers: dict | None = None):
 
 def test_password_guessing_is_throttled_per_account_and_per_address(standin, tmp_path):
     path, _ = users_file(tmp_path, frank=("admin", "frank-password-1"))
-    p = start_proxy(tmp_path, standin.url, path, ACCESS_ES_THROTTLE_ACCOUNT="5", ACCESS_ES_THROTTLE_ADDRESS="8")
+    p = start_proxy(tmp_path, standin.url, path, ACCESS_ES_THROTTLE_ACCOUNT="5", ACCESS_ES_THROTTLE_ADDRESS="8",
+                    ACCESS_ES_THROTTLE_MINUTES=steady_throttle_minutes())
     try:
         codes = [requests.get(p.url + "/_echo/x", auth=("frank", f"guess-{i}")).status_code for i in range(7)]
         assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
@@ -488,7 +490,8 @@ def test_concurrent_guesses_cannot_overrun_the_account_limit(standin, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
     path, _ = users_file(tmp_path, hank=("admin", "hank-password-1"))
-    p = start_proxy(tmp_path, standin.url, path, ACCESS_ES_THROTTLE_ACCOUNT="5", ACCESS_ES_THROTTLE_ADDRESS="100000")
+    p = start_proxy(tmp_path, standin.url, path, ACCESS_ES_THROTTLE_ACCOUNT="5", ACCESS_ES_THROTTLE_ADDRESS="100000",
+                    ACCESS_ES_THROTTLE_MINUTES=steady_throttle_minutes())
     try:
         with ThreadPoolExecutor(32) as pool:
             codes = list(pool.map(lambda i: requests.get(p.url + "/_echo/x", auth=("hank", f"guess-{i}")).status_code,

@@ -46,6 +46,7 @@ from access_es.accounts.passwords import hash_password
 from access_es.pages import FORM_LIMIT
 from access_es.stores import open_stores
 
+from testbed.proxy import steady_throttle_minutes
 from .conftest import PASSWORDS, start_proxy, stop_proxy
 
 KIB, MIB = 1024, 1024 * 1024
@@ -86,7 +87,8 @@ def early_accounts(tmp_path_factory):
 
 # Three failed logins lock an account name for this address (the 429 kind); the address limit is
 # out of reach, so the wrong-password kind (a new name each time) never trips it.
-THROTTLE = dict(ACCESS_ES_THROTTLE_ACCOUNT="3", ACCESS_ES_THROTTLE_ADDRESS="100000")
+THROTTLE = dict(ACCESS_ES_THROTTLE_ACCOUNT="3", ACCESS_ES_THROTTLE_ADDRESS="100000",
+                ACCESS_ES_THROTTLE_MINUTES=steady_throttle_minutes(1200))
 
 
 def _admin_get(url: str):

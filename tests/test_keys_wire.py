@@ -22,6 +22,7 @@ from access_es.accounts.passwords import hash_password
 from access_es.stores import open_stores
 from testbed.processes import tree_pids
 
+from testbed.proxy import steady_throttle_minutes
 from .conftest import VENV_BIN, Browser, aws_env, start_proxy, stop_proxy
 
 PW = "person-password-1"
@@ -220,7 +221,8 @@ def test_wrong_keys_are_throttled_across_worker_processes(standin, tmp_path):
     env = aws_env(ACCESS_ES_USERS=str(users))
     key = create_key(env, "mia")
     p = start_proxy(tmp_path, standin.url, users, args=("--processes", "2", "--threads", "4"),
-                    ACCESS_ES_THROTTLE_ACCOUNT="4", ACCESS_ES_THROTTLE_ADDRESS="1000")
+                    ACCESS_ES_THROTTLE_ACCOUNT="4", ACCESS_ES_THROTTLE_ADDRESS="1000",
+                    ACCESS_ES_THROTTLE_MINUTES=steady_throttle_minutes())
     try:
         guesses = [key[:21] + uuid.uuid4().hex + key[53:] for _ in range(24)]
         with ThreadPoolExecutor(8) as pool:

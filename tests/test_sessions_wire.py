@@ -12,6 +12,7 @@ from access_es.accounts import Account
 from access_es.accounts.passwords import hash_password
 from access_es.stores import init_store, open_stores
 
+from testbed.proxy import steady_throttle_minutes
 from .conftest import Browser, start_proxy, stop_proxy
 
 PW = "carol-password-1"
@@ -172,8 +173,10 @@ def strict(standin, tmp_path_factory):
     folder = tmp_path_factory.mktemp("throttle")
     users = folder / "users.json"
     stores = open_stores(str(users))
+    minutes = steady_throttle_minutes()
     p = start_proxy(folder, standin.url, users, ACCESS_ES_THROTTLE_ACCOUNT="3", ACCESS_ES_THROTTLE_ADDRESS="6",
-                    ACCESS_ES_TRUST_PROXY="1")
+                    ACCESS_ES_TRUST_PROXY="1", ACCESS_ES_THROTTLE_MINUTES=minutes)
+    p.throttle_minutes = int(minutes)
     yield p, stores
     stop_proxy(p)
 
@@ -192,7 +195,7 @@ def test_throttling_per_account_and_address(strict):
         assert form_login(p.url, name, "wrong-password", "10.0.0.1").status_code == 401
     r = form_login(p.url, name, PW, "10.0.0.1")  # even the right password, from there
     assert r.status_code == 429
-    assert 0 < int(r.headers["Retry-After"]) <= 15 * 60
+    assert 0 < int(r.headers["Retry-After"]) <= p.throttle_minutes * 60
     assert "Too many failed logins" in r.text
     r = requests.get(p.url + "/_echo/x", auth=(name, PW), headers={"X-Forwarded-For": "10.0.0.1"})
     assert r.status_code == 429 and r.json()["error"]["type"] == "too_many_attempts"
@@ -298,7 +301,8 @@ def dynamo_proxies(standin, moto_server, tmp_path_factory):
             else:
                 os.environ[k] = v
     folder = tmp_path_factory.mktemp("dynamo")
-    extra = dict(ACCESS_ES_USERS=f"dynamodb://{table}", ACCESS_ES_THROTTLE_ACCOUNT="3", **env)
+    extra = dict(ACCESS_ES_USERS=f"dynamodb://{table}", ACCESS_ES_THROTTLE_ACCOUNT="3",
+                 ACCESS_ES_THROTTLE_MINUTES=steady_throttle_minutes(), **env)
     a = start_proxy(folder, standin.url, folder / "unused.json", **extra)
     b = start_proxy(folder, standin.url, folder / "unused.json", **extra)
     yield a, b
