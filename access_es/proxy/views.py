@@ -14,9 +14,9 @@ import logging
 from typing import Iterable
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.datastructures import EnvironHeaders, Headers
+from werkzeug.datastructures import EnvironHeaders, Headers, HeaderSet
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.http import HTTP_STATUS_CODES, parse_set_header
 from werkzeug.routing import PathConverter
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request
@@ -248,6 +248,14 @@ class RelayedResponse(Response):
     def get_wsgi_headers(self, environ) -> Headers:
         return self.headers  # as they are (no copy: the response is answered once, then dropped)
 
+    @property
+    def vary(self) -> HeaderSet:
+        # Final already (with_vary_cookie named Cookie, unless the upstream said `*`): Flask's session
+        # adds Cookie through this property, and Werkzeug's own reads the first Vary line only, then
+        # rewrites every line as that one: the upstream's other Vary lines would be lost. So a copy
+        # of every line, which nothing writes back.
+        return parse_set_header(", ".join(self.headers.getlist("Vary")))
+
 
 @bp.route("/", defaults={"_": ""}, methods=METHODS, provide_automatic_options=False)
 @bp.route("/<anypath:_>", methods=METHODS, provide_automatic_options=False)
@@ -256,6 +264,6 @@ def proxy(_: str):
     response = RelayedResponse(answer.body, status=answer.status, direct_passthrough=True)
     # Replace Flask's defaults wholesale: the upstream's headers, in order, duplicates kept.
     response.headers.clear()
-    for name, value in answer.headers:
+    for name, value in with_vary_cookie(answer.headers):
         response.headers.add(name, value)
     return response
