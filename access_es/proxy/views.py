@@ -64,7 +64,7 @@ def relay(app, req: Request) -> Answer:
     environ = req.environ
     method = req.method
     if method not in METHODS:  # CONNECT, TRACE, WebDAV's: none is Elasticsearch's
-        raise MethodNotAllowed()
+        raise MethodNotAllowed(valid_methods=METHODS)
     if method == "OPTIONS" and environ.get("REQUEST_URI") == "*":
         # `OPTIONS *` asks about this server, not about the index pattern '*'.
         return Answer("204 No Content", [("Allow", ", ".join(METHODS))], b"")
