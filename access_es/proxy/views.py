@@ -210,7 +210,8 @@ def _refusal(error: ProxyError, environ: dict) -> Answer:
 
 def _for_flask(environ: dict) -> bool:
     """Our own pages, and a person's browser navigating (GET or HEAD of a page), go through Flask."""
-    if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "text/html" in environ.get("HTTP_ACCEPT", "") \
+    # The method as Werkzeug reads it (upper-cased), as Flask's routing and relay() will see it.
+    if environ.get("REQUEST_METHOD", "").upper() in ("GET", "HEAD") and "text/html" in environ.get("HTTP_ACCEPT", "") \
             and wants_page(EnvironHeaders(environ)):
         return True
     if environ.get("REQUEST_URI") == "*":
