@@ -66,15 +66,17 @@ def restore_request_body(environ: dict, event: dict) -> int:
 
 
 def restore_path(environ: dict, event: dict) -> None:
-    """PATH_INFO as the event's path says, when Zappa mounted the app under the stage (the
-    execute-api host): a REST (v1) event's path never holds the stage, so nothing is to be stripped
-    from it. Decoded and carried as Zappa does (UTF-8 bytes as latin-1 text). Left alone for HTTP
-    API (v2) events, whose raw path holds the stage, and under a custom domain's base path (Zappa's
-    BASE_PATH: SCRIPT_NAME is then that path, not the stage)."""
-    path, stage = event.get("path"), (event.get("requestContext") or {}).get("stage")
-    if event.get("version") == "2.0" or not isinstance(path, str) or not isinstance(stage, str):
+    """PATH_INFO as the event's path says, when Zappa mounted the app under the stage and the event
+    shows that its path does not hold the stage (a REST event on the execute-api host: its
+    requestContext.path is the stage, then the path), so nothing was to be stripped from it.
+    Decoded and carried as Zappa does (UTF-8 bytes as latin-1 text). Left alone otherwise: HTTP API
+    events, whose path holds a named stage; a custom domain (no stage in the URL, none mounted);
+    Zappa's BASE_PATH (SCRIPT_NAME is then that path)."""
+    context = event.get("requestContext") or {}
+    path, stage, full = event.get("path"), context.get("stage"), context.get("path")
+    if event.get("version") == "2.0" or not all(isinstance(v, str) and v for v in (path, stage, full)):
         return
-    if not stage or environ.get("SCRIPT_NAME") != f"/{stage}":
+    if environ.get("SCRIPT_NAME") != f"/{stage}" or unquote(full) != f"/{stage}{unquote(path)}":
         return
     environ["PATH_INFO"] = unquote(path).encode("utf-8").decode("latin-1")
 

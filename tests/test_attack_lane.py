@@ -257,6 +257,19 @@ def test_a_path_that_starts_with_the_stages_name_reaches_the_upstream_whole(stan
         assert standin.seen and standin.seen[-1].path == path
 
 
+def test_an_event_whose_path_holds_the_stage_keeps_zappas_strip(standin, lambda_handler):  # noqa: F811
+    """An HTTP API's 1.0 payload carries the stage in its path (and requestContext.path is that
+    same path): there Zappa's strip is right, and the adapter leaves it."""
+    from .zappa_harness import rest_event
+
+    handler = lambda_handler()
+    event = rest_event("GET", "/dev/devlogs/_search", headers=BASIC, host=EXECUTE_API)
+    event["version"] = "1.0"
+    event["requestContext"]["path"] = "/dev/devlogs/_search"
+    assert handler.handler(event, None)["statusCode"] < 500
+    assert standin.seen[-1].path == "/devlogs/_search"
+
+
 def test_the_stage_stays_out_of_the_path_on_a_custom_domain_and_in_the_redirects(standin, lambda_handler):  # noqa: F811
     for host, prefix in [(EXECUTE_API, "/dev"), ("kibana.example.com", "")]:
         client = LambdaClient(lambda_handler(), host=host)
