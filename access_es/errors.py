@@ -89,7 +89,10 @@ def from_http_exception(e) -> HTTPError:
     """Werkzeug's HTTPException as one of ours."""
     status = e.code or 500
     reason = {404: "no such page of access-es", 405: "method not allowed here"}.get(status, e.description or e.name)
-    return HTTPError(status, e.name, reason)
+    error = HTTPError(status, e.name, reason)
+    if getattr(e, "valid_methods", None):
+        error.headers["Allow"] = ", ".join(e.valid_methods)  # a 405 must say what is (RFC 9110 15.5.6)
+    return error
 
 
 # -- who is asking, and may they ----------------------------------------------------------------------

@@ -11,6 +11,10 @@ tests/test_lambda_fidelity.py:
   API Gateway had multiValueHeaders), so each cookie would reach the browser twice or more. Our
   WSGI entry (wsgi.py) turns that middleware off; REST events carry multiValueHeaders, which keep
   every cookie once.
+- On the execute-api host Zappa mounts the app under the stage (SCRIPT_NAME `/dev`) and strips that
+  prefix from the event's path, which API Gateway has already taken the stage out of: a path that
+  merely starts with the stage's name lost it (`/dev/devlogs/_doc/1` reached `/logs/_doc/1`, and
+  `/dev/dev` the root). We take the path from the event again.
 - The API Gateway request id goes into the log line.
 - An exception that escapes the app reaches Zappa's handler, which answers 500; with the stage's
   `debug` on (Zappa's default) that answer carries the traceback, so our stages set it off. Zappa
@@ -30,6 +34,7 @@ import logging
 import sys
 import traceback
 from typing import Callable
+from urllib.parse import unquote
 
 from .errors import RequestTooLarge, wsgi_error
 from .record import record_of
@@ -60,6 +65,22 @@ def restore_request_body(environ: dict, event: dict) -> int:
     return len(body)
 
 
+def restore_path(environ: dict, event: dict) -> None:
+    """PATH_INFO as the event's path says, when Zappa mounted the app under the stage and the event
+    shows that its path does not hold the stage (a REST event on the execute-api host: its
+    requestContext.path is the stage, then the path), so nothing was to be stripped from it.
+    Decoded and carried as Zappa does (UTF-8 bytes as latin-1 text). Left alone otherwise: HTTP API
+    events, whose path holds a named stage; a custom domain (no stage in the URL, none mounted);
+    Zappa's BASE_PATH (SCRIPT_NAME is then that path)."""
+    context = event.get("requestContext") or {}
+    path, stage, full = event.get("path"), context.get("stage"), context.get("path")
+    if event.get("version") == "2.0" or not all(isinstance(v, str) and v for v in (path, stage, full)):
+        return
+    if environ.get("SCRIPT_NAME") != f"/{stage}" or unquote(full) != f"/{stage}{unquote(path)}":
+        return
+    environ["PATH_INFO"] = unquote(path).encode("utf-8").decode("latin-1")
+
+
 class LambdaAdapter:
     """WSGI middleware, active only for requests that came through Zappa."""
 
@@ -69,6 +90,7 @@ class LambdaAdapter:
     def __call__(self, environ: dict, start_response: Callable):
         event = environ.get("lambda.event")
         if isinstance(event, dict):
+            restore_path(environ, event)
             size = restore_request_body(environ, event)
             request_id = (event.get("requestContext") or {}).get("requestId")
             record = record_of(environ)

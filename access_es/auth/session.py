@@ -125,9 +125,12 @@ def load_user(user_id: str) -> User | None:
     return _user_for(user_id, session.get(SESSION_ID), current_app, record_of(request.environ))
 
 
-def _user_for(user_id: str, session_id, app, request_record: RequestRecord) -> User | None:
+def _user_for(user_id, session_id, app, request_record: RequestRecord) -> User | None:
+    # Both faces ask here (flask-login hands our pages whatever the cookie held): only strings count.
+    if not isinstance(user_id, str) or not isinstance(session_id, str):
+        return None
     name, _, stamp = user_id.rpartition(":")
-    if not name or not isinstance(session_id, str):
+    if not name:
         return None
     key = _session_key(session_id)
     all_stores = stores(app)

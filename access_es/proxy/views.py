@@ -14,9 +14,9 @@ import logging
 from typing import Iterable
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.datastructures import EnvironHeaders, Headers
+from werkzeug.datastructures import EnvironHeaders, Headers, HeaderSet
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.http import HTTP_STATUS_CODES, parse_set_header
 from werkzeug.routing import PathConverter
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request
@@ -64,7 +64,7 @@ def relay(app, req: Request) -> Answer:
     environ = req.environ
     method = req.method
     if method not in METHODS:  # CONNECT, TRACE, WebDAV's: none is Elasticsearch's
-        raise MethodNotAllowed()
+        raise MethodNotAllowed(valid_methods=METHODS)
     if method == "OPTIONS" and environ.get("REQUEST_URI") == "*":
         # `OPTIONS *` asks about this server, not about the index pattern '*'.
         return Answer("204 No Content", [("Allow", ", ".join(METHODS))], b"")
@@ -210,7 +210,8 @@ def _refusal(error: ProxyError, environ: dict) -> Answer:
 
 def _for_flask(environ: dict) -> bool:
     """Our own pages, and a person's browser navigating (GET or HEAD of a page), go through Flask."""
-    if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "text/html" in environ.get("HTTP_ACCEPT", "") \
+    # The method as Werkzeug reads it (upper-cased), as Flask's routing and relay() will see it.
+    if environ.get("REQUEST_METHOD", "").upper() in ("GET", "HEAD") and "text/html" in environ.get("HTTP_ACCEPT", "") \
             and wants_page(EnvironHeaders(environ)):
         return True
     if environ.get("REQUEST_URI") == "*":
@@ -248,6 +249,14 @@ class RelayedResponse(Response):
     def get_wsgi_headers(self, environ) -> Headers:
         return self.headers  # as they are (no copy: the response is answered once, then dropped)
 
+    @property
+    def vary(self) -> HeaderSet:
+        # Final already (with_vary_cookie named Cookie, unless the upstream said `*`): Flask's session
+        # adds Cookie through this property, and Werkzeug's own reads the first Vary line only, then
+        # rewrites every line as that one: the upstream's other Vary lines would be lost. So a copy
+        # of every line, which nothing writes back.
+        return parse_set_header(", ".join(self.headers.getlist("Vary")))
+
 
 @bp.route("/", defaults={"_": ""}, methods=METHODS, provide_automatic_options=False)
 @bp.route("/<anypath:_>", methods=METHODS, provide_automatic_options=False)
@@ -256,6 +265,6 @@ def proxy(_: str):
     response = RelayedResponse(answer.body, status=answer.status, direct_passthrough=True)
     # Replace Flask's defaults wholesale: the upstream's headers, in order, duplicates kept.
     response.headers.clear()
-    for name, value in answer.headers:
+    for name, value in with_vary_cookie(answer.headers):
         response.headers.add(name, value)
     return response

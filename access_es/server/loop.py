@@ -24,7 +24,7 @@ from ..errors import BadRequest, HeadersTooLarge, NotImplementedCoding, ProxyErr
 from ..logs import RequestLog
 from .environ import body_length, build_environ, head_problem, request_problem
 from .exchange import CLOSE, DISCARD_BODY, NEXT_REQUEST, SERVER_NAME, serve
-from .shares import STEP_BACK, ConnectionShares, stepping_back
+from .shares import ABSENT, STEP_BACK, ConnectionShares, stepping_back
 from .limits import (DISCARD_LIMIT, HEAD_TIMEOUT, IO_TIMEOUT, KEEP_ALIVE_TIMEOUT, LINGER_TIMEOUT, MAX_CONNECTIONS,
                      MAX_HEAD, PREREAD_LIMIT, SHUTDOWN_GRACE)
 
@@ -130,6 +130,7 @@ class EventLoop:
         if self.accepting or self.listener.fileno() != -1:
             self._accept_more(False)
             self.listener.close()
+            self._share()  # accepting no more: nobody is to step back for this process
         for conn in [c for c in self.connections if c.state != WORKING]:
             self._close(conn)
         busy = len(self.connections)
@@ -174,9 +175,16 @@ class EventLoop:
             conn = Connection(sock, (host, address[1]), now)
             self.connections.add(conn)
             self.selector.register(sock, selectors.EVENT_READ, conn)
-            if self.shares is not None:
-                self.shares.hold(len(self.connections))
+            self._share()
         self._accept_more(False)
+
+    def _share(self) -> None:
+        """Tell the other worker processes how many connections this one holds; once it is stopping
+        (it accepts no more, and holds fewer and fewer as its last requests finish), none to wait for,
+        as for an ended process: a process stopped alone (a signal of its own) would otherwise have
+        every other step back for it, each new connection waiting out their patience."""
+        if self.shares is not None:
+            self.shares.hold(len(self.connections) if self.stopping is None else ABSENT)
 
     def _readable(self, conn: Connection) -> None:
         try:
@@ -353,8 +361,7 @@ class EventLoop:
                 pass
         conn.sock.close()
         self.connections.discard(conn)
-        if self.shares is not None:
-            self.shares.hold(len(self.connections))
+        self._share()
         if not self.accepting:
             self._accept_more(True)
 
