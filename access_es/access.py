@@ -414,7 +414,7 @@ def _bsearch_denial(body: bytes, content_type: str | None) -> str | None:
 
 # ---- the other rules -----------------------------------------------------------------------------
 
-def cross_site_denial(method: str, headers, own_host: str) -> str | None:
+def cross_site_denial(method: str, headers, own_host: str, path: str = "/", query: str = "") -> str | None:
     """Why a cookie-authenticated request that may change something looks forged, or None.
 
     The session cookie is SameSite=Lax, so other sites cannot send it with a POST; but a sibling
@@ -423,10 +423,15 @@ def cross_site_denial(method: str, headers, own_host: str) -> str | None:
     as the same proof. So an unsafe method with a session must be same-origin by the browser's word
     (Sec-Fetch-Site, else Origin), or, from a client that sends neither, carry a header no
     cross-site form can set. (API clients with Basic credentials are not affected.)
+
+    Lax cookies do go with another site's links (a top-level GET): a link may open Kibana, but not
+    make the cluster act (acts_on_cluster) when the browser says it came from elsewhere.
     """
-    if method.upper() in _SAFE_METHODS:
-        return None
     site = headers.get("Sec-Fetch-Site")
+    if method.upper() in _SAFE_METHODS:
+        if site in (None, "same-origin", "none") or not acts_on_cluster(method, path, query):
+            return None
+        return f"a link from another site may not make the cluster act (Sec-Fetch-Site: {site})"
     if site is not None:
         return None if site in ("same-origin", "none") else f"cross-site request refused (Sec-Fetch-Site: {site})"
     origin = headers.get("Origin")
@@ -437,6 +442,26 @@ def cross_site_denial(method: str, headers, own_host: str) -> str | None:
         return None
     return ("a request that changes something, sent with a session cookie, needs a kbn-xsrf (or osd-xsrf) "
             "header when the browser does not say where it came from")
+
+
+def acts_on_cluster(method: str, path: str, query: str) -> bool:
+    """Whether a GET or HEAD to Elasticsearch / OpenSearch does more than read: an endpoint that acts
+    in any product (flush, refresh, cache clear, a k-NN warmup...), the SQL/PPL plugins (which can be
+    set up to delete), or a refresh parameter. Kibana's and Dashboards' paths are theirs to judge
+    (their GETs open apps and short links), and are not judged here. `path` and `query` in strict form."""
+    from .routing import Unparsable, route_segments  # loaded when a rule first needs it
+
+    if method.upper() not in ("GET", "HEAD"):
+        return False
+    try:
+        segments = route_segments(path)
+    except Unparsable:
+        return False  # a read or nothing: the upstream refuses what it cannot route
+    if kibana_segments(segments) is not None:
+        return False
+    if ES_QUERY_PLUGINS & set(segments) or any(name == "refresh" for name, _ in query_pairs(query)):
+        return True
+    return route_tables()[0].decide("GET", segments)[0] is False
 
 
 def safe_to_repeat(method: str, path: str) -> bool:

@@ -108,6 +108,30 @@ def test_cross_site_rule(method, headers, expected):
     assert (reason is None) if expected is None else (expected in reason)
 
 
+@pytest.mark.parametrize("path,query,site,refused", [
+    ("/_flush", "", "cross-site", True),                     # a link on another site: no acting GET
+    ("/logs/_cache/clear", "", "same-site", True),
+    ("/_plugins/_sql", "sql=DELETE%20FROM%20logs", "cross-site", True),
+    ("/logs/_doc/1", "refresh=true", "cross-site", True),
+    ("/_plugins/_knn/warmup/logs", "", "cross-site", True),
+    ("/_flush", "", "same-origin", False),                   # Kibana's own, or typed in the address bar
+    ("/_flush", "", "none", False),
+    ("/_flush", "", None, False),                            # an old browser: it cannot tell
+    ("/logs/_search", "q=x", "cross-site", False),           # a shared link to a read: fine
+    ("/_dashboards/app/discover", "", "cross-site", False),  # shared links to Kibana and Dashboards
+    ("/_plugin/kibana/goto/abc123", "", "cross-site", False),
+])
+def test_links_from_other_sites_may_read_but_not_make_the_cluster_act(path, query, site, refused):
+    from access_es.access import cross_site_denial
+
+    headers = {"Sec-Fetch-Site": site, "Sec-Fetch-Mode": "navigate"} if site else {}
+    for method in ("GET", "HEAD"):
+        reason = cross_site_denial(method, headers, "proxy.example", path, query)
+        assert (reason is not None) is refused, (method, path, reason)
+        if refused:
+            assert "another site" in reason
+
+
 # ---- issue 12: the rule judges what the upstream routes ------------------------------------------
 
 from access_es.access import parse_json, safe_to_repeat  # noqa: E402

@@ -245,3 +245,18 @@ def test_a_session_cookie_read_once_is_still_judged_by_its_age(app, client, pool
     assert opened() == {}
     monkeypatch.setattr(time, "time", lambda: real() - 3600)   # signed "in the future": refused too
     assert opened() == {}
+
+
+def test_a_link_from_another_site_cannot_make_the_cluster_act_with_a_session(client, pool):
+    """SameSite=Lax sends the cookie with another site's links: they may open pages and reads, not
+    acting GETs (an admin's browser led to /_flush or to the SQL plugin)."""
+    pool.add("POST", "/_flush")
+    pool.add("GET", "/_flush")
+    pool.add("GET", "/logs/_search")
+    login(client, "alice", "alice-password-1")
+    elsewhere = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Accept": "application/json"}
+    r = client.get("/_flush", headers=elsewhere)
+    assert r.status_code == 403 and "another site" in r.get_json()["error"]["reason"]
+    assert client.get("/logs/_search", headers=elsewhere).status_code == 200
+    assert client.get("/_flush", headers={**elsewhere, "Sec-Fetch-Site": "same-origin"}).status_code == 200
+    assert [c.url.split("?")[0] for c in pool.calls] == ["/logs/_search", "/_flush"]

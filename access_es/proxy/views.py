@@ -90,7 +90,7 @@ def relay(app, req: Request) -> Answer:
 
     # may they
     if record.auth == "session":
-        reason = cross_site_denial(method, headers_in, req.host)
+        reason = cross_site_denial(method, headers_in, req.host, path, query)
         if reason:
             raise Forbidden(reason)
     body = req.get_data(cache=False)  # raw bytes; never parsed as a form
