@@ -99,8 +99,9 @@ class OverflowMiddleware:
         held, done = _hold(first, iterator, p.limit)
         if not done:  # more raw bytes than the limit: the envelope can only be larger
             return held, iterator, True
-        # not fitting includes a text answer that is not UTF-8, which Zappa cannot encode at all
-        return held, iterator, not fits(code, headers, b"".join(held), p.rule, p.limit)
+        # not fitting includes a text answer that is not UTF-8, which Zappa cannot encode at all;
+        # the chunks are counted as they are (joining them would copy the whole body once more)
+        return held, iterator, not fits(code, headers, held, p.rule, p.limit)
 
     # -- answering ---------------------------------------------------------------------------------
     def _overflow(self, environ, start_response, code, headers, held, rest):
