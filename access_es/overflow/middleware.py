@@ -82,7 +82,7 @@ class OverflowMiddleware:
         finally:
             _close(app_iter)
             del held, rest
-            release_free_memory()
+            release_free_memory(keep=0)  # an upload's parts (8 MiB each): more than a relay keeps
 
     # -- deciding ----------------------------------------------------------------------------------
     def _decide(self, code: int, headers: list, first: bytes, iterator) -> tuple[list, Iterable, bool]:
