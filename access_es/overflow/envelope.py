@@ -142,23 +142,42 @@ _MOST_JSON_BYTES_PER_BYTE = 6
 
 def fits(status: int, headers: list[tuple[str, str]], body: bytes | Sequence[bytes], rule: EnvelopeRule,
          limit: int) -> bool:
-    """envelope_size(...) is not None and <= limit, without escaping the whole body when even its
-    worst case fits: a text body up to about a sixth of the limit is only checked for UTF-8.
+    """envelope_size(...) is not None and <= limit, without escaping more of the body than it takes
+    to know: an ASCII body is counted until even the worst case of the rest fits; other text up to
+    about a sixth of the limit is only checked for UTF-8.
     `body`: the bytes, or the chunks they are made of (an answer held as it came, not joined)."""
     chunks = [body] if isinstance(body, (bytes, bytearray)) else body
     length = sum(map(len, chunks))
     base64 = is_base64(status, headers, rule)
     frame = _frame(status, headers, rule, length > 0, base64)
-    if length and not base64 and frame + 2 + _MOST_JSON_BYTES_PER_BYTE * length <= limit:
+    if length and not base64:
+        room = limit - frame - 2  # what the body's JSON string may take, its quotes aside
         if all(chunk.isascii() for chunk in chunks):
+            return _ascii_fits(chunks, room, rule.ensure_ascii)
+        if _MOST_JSON_BYTES_PER_BYTE * length <= room:
+            try:
+                b"".join(chunks).decode("utf-8")
+            except UnicodeDecodeError:
+                return False  # Zappa could not encode it at all
             return True
-        try:
-            b"".join(chunks).decode("utf-8")
-        except UnicodeDecodeError:
-            return False  # Zappa could not encode it at all
-        return True
     body_size = _body_size(chunks, rule, base64)
     return body_size is not None and frame + body_size <= limit
+
+
+def _ascii_fits(chunks: Sequence[bytes], room: int, ensure_ascii: bool) -> bool:
+    """Whether all-ASCII chunks escape to at most `room` bytes of JSON: counted exactly, chunk by
+    chunk, until even the worst case of the chunks not yet counted fits, or what is counted does
+    not. A body just over a sixth of the limit (1 MiB) is decided on its first chunk or two."""
+    left = sum(map(len, chunks))
+    size = 0
+    for chunk in chunks:
+        if size + _MOST_JSON_BYTES_PER_BYTE * left <= room:
+            return True
+        size += _ascii_json_size(chunk, ensure_ascii)
+        if size > room:
+            return False
+        left -= len(chunk)
+    return True
 
 
 def smallest_envelope(status: int, headers: list[tuple[str, str]], body_length: int, rule: EnvelopeRule) -> int:
