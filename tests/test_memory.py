@@ -71,3 +71,20 @@ def test_without_a_resident_size_every_release_trims(monkeypatch):
     memory.release_free_memory()
     memory.release_free_memory()
     assert trims == [0, 0]
+
+
+def test_serve_sets_both_heap_thresholds_once_here(monkeypatch):
+    calls = []
+
+    class Libc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(memory, "_libc", lambda: Libc())
+    memory.keep_heap_tops()
+    assert sorted(calls) == sorted([(memory._M_MMAP_THRESHOLD, memory.HEAP_THRESHOLD),
+                                    (memory._M_TRIM_THRESHOLD, memory.HEAP_THRESHOLD)])
+    monkeypatch.setattr(memory, "_libc", lambda: None)
+    memory.keep_heap_tops()  # no C library to ask (not glibc): nothing, no error
+    assert len(calls) == 2
