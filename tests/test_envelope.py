@@ -110,6 +110,19 @@ def test_fits_on_the_chunks_agrees_with_the_exact_size_of_the_whole(pieces, ensu
     assert fits(200, headers, pieces, rule, limit) == (exact is not None and exact <= limit)
 
 
+@given(pieces=st.lists(st.text(alphabet='a"\\\n\x00\x7f~', max_size=200).map(str.encode)
+                      | st.sampled_from([b"\x00" * 50, b'"' * 80, b"x" * 100]), min_size=1, max_size=5),
+       ensure_ascii=st.booleans(), least=st.integers(min_value=1, max_value=64),
+       slack=st.integers(min_value=-3, max_value=3) | st.integers(min_value=-300, max_value=1500))
+def test_an_ascii_body_counted_a_piece_at_a_time_gets_the_exact_verdict(pieces, ensure_ascii, least, slack):
+    """Pieces cut from within chunks (as small as a byte) are counted as exactly as whole chunks."""
+    from access_es.overflow.envelope import _ascii_fits, _ascii_json_size
+
+    exact = sum(_ascii_json_size(p, ensure_ascii) for p in pieces)
+    room = exact + slack
+    assert _ascii_fits(pieces, room, ensure_ascii, least=least) == (exact <= room)
+
+
 @given(text=st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=200)
        | st.text(alphabet='a"\\\n\t\b\f\r\x00\x01\x1f\x7f ~', max_size=200),
        ensure_ascii=st.booleans())

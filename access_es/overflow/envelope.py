@@ -164,19 +164,26 @@ def fits(status: int, headers: list[tuple[str, str]], body: bytes | Sequence[byt
     return body_size is not None and frame + body_size <= limit
 
 
-def _ascii_fits(chunks: Sequence[bytes], room: int, ensure_ascii: bool) -> bool:
-    """Whether all-ASCII chunks escape to at most `room` bytes of JSON: counted exactly, chunk by
-    chunk, until even the worst case of the chunks not yet counted fits, or what is counted does
-    not. A body just over a sixth of the limit (1 MiB) is decided on its first chunk or two."""
+def _ascii_fits(chunks: Sequence[bytes], room: int, ensure_ascii: bool, least: int = 4096) -> bool:
+    """Whether all-ASCII chunks escape to at most `room` bytes of JSON: counted exactly, a piece at
+    a time, until even the worst case of what is not yet counted fits, or what is counted does not.
+    Each piece is what must be counted at the least (a byte counted saves at most five on its worst
+    case), and at least `least` bytes: a body just over a sixth of the limit (1 MiB) is decided on
+    a few KiB, one of 3 MiB on about 2.5 MiB."""
     left = sum(map(len, chunks))
     size = 0
     for chunk in chunks:
-        if size + _MOST_JSON_BYTES_PER_BYTE * left <= room:
-            return True
-        size += _ascii_json_size(chunk, ensure_ascii)
-        if size > room:
-            return False
-        left -= len(chunk)
+        start = 0
+        while start < len(chunk):
+            over = size + _MOST_JSON_BYTES_PER_BYTE * left - room
+            if over <= 0:
+                return True
+            piece = chunk[start:start + max(least, over // (_MOST_JSON_BYTES_PER_BYTE - 1) + 1)]
+            size += _ascii_json_size(piece, ensure_ascii)
+            if size > room:
+                return False
+            left -= len(piece)
+            start += len(piece)
     return True
 
 
