@@ -4,7 +4,7 @@ import gzip
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from access_es.overflow.envelope import EnvelopeRule, envelope_size, fits, is_base64, smallest_envelope
@@ -91,6 +91,36 @@ def test_fits_agrees_with_the_exact_size(body, content_type, ensure_ascii, slack
     exact = envelope_size(200, headers, body, rule)
     limit = (exact or 500) + slack
     assert fits(200, headers, body, rule, limit) == (exact is not None and exact <= limit)
+
+
+@given(pieces=st.lists(st.binary(max_size=120) | st.text(alphabet='a"\\\n\x00\x7f~', max_size=120).map(str.encode)
+                      | st.text(max_size=40).map(lambda t: t.encode("utf-8"))
+                      | st.sampled_from([b"\x00" * 50, b'"' * 80, b"x" * 100, "\u2603".encode() * 40]),
+                      min_size=1, max_size=6),
+       ensure_ascii=st.booleans(), slack=st.integers(min_value=-3, max_value=3) | st.integers(min_value=-300, max_value=1500))
+@example(pieces=[b"a", b"\x00" * 100], ensure_ascii=True, slack=-1)  # the rest's worst case is what decides
+@example(pieces=[b"x" * 100, b"\x00" * 20], ensure_ascii=True, slack=0)
+def test_fits_on_the_chunks_agrees_with_the_exact_size_of_the_whole(pieces, ensure_ascii, slack):
+    """An answer is judged on the chunks it was held in, counted only until the rest cannot matter
+    (a chunk may split a UTF-8 character): the same verdict as the exact size of the joined body."""
+    rule = EnvelopeRule(ensure_ascii=ensure_ascii)
+    headers = [("Content-Type", "application/json")]
+    exact = envelope_size(200, headers, b"".join(pieces), rule)
+    limit = (exact or 500) + slack
+    assert fits(200, headers, pieces, rule, limit) == (exact is not None and exact <= limit)
+
+
+@given(pieces=st.lists(st.text(alphabet='a"\\\n\x00\x7f~', max_size=200).map(str.encode)
+                      | st.sampled_from([b"\x00" * 50, b'"' * 80, b"x" * 100]), min_size=1, max_size=5),
+       ensure_ascii=st.booleans(), least=st.integers(min_value=1, max_value=64),
+       slack=st.integers(min_value=-3, max_value=3) | st.integers(min_value=-300, max_value=1500))
+def test_an_ascii_body_counted_a_piece_at_a_time_gets_the_exact_verdict(pieces, ensure_ascii, least, slack):
+    """Pieces cut from within chunks (as small as a byte) are counted as exactly as whole chunks."""
+    from access_es.overflow.envelope import _ascii_fits, _ascii_json_size
+
+    exact = sum(_ascii_json_size(p, ensure_ascii) for p in pieces)
+    room = exact + slack
+    assert _ascii_fits(pieces, room, ensure_ascii, least=least) == (exact <= room)
 
 
 @given(text=st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=200)

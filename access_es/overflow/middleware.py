@@ -69,20 +69,20 @@ class OverflowMiddleware:
             code = int(status_line.split(" ", 1)[0])
             if environ.get("REQUEST_METHOD") == "HEAD" or code < 200 or code in (204, 304):
                 start_response(status_line, headers)
-                return _chain([first], iterator, app_iter)
+                return _Chain([first], iterator, app_iter)
             held, rest, over = self._decide(code, headers, first, iterator)
         except BaseException:
             _close(app_iter)
             raise
         if not over:
             start_response(status_line, headers)
-            return _chain(held, rest, app_iter)
+            return _Chain(held, rest, app_iter)
         try:
             return self._overflow(environ, start_response, code, headers, held, rest)
         finally:
             _close(app_iter)
             del held, rest
-            release_free_memory()
+            release_free_memory(keep=0)  # an upload's parts (8 MiB each): more than a relay keeps
 
     # -- deciding ----------------------------------------------------------------------------------
     def _decide(self, code: int, headers: list, first: bytes, iterator) -> tuple[list, Iterable, bool]:
@@ -99,8 +99,9 @@ class OverflowMiddleware:
         held, done = _hold(first, iterator, p.limit)
         if not done:  # more raw bytes than the limit: the envelope can only be larger
             return held, iterator, True
-        # not fitting includes a text answer that is not UTF-8, which Zappa cannot encode at all
-        return held, iterator, not fits(code, headers, b"".join(held), p.rule, p.limit)
+        # not fitting includes a text answer that is not UTF-8, which Zappa cannot encode at all;
+        # the chunks are counted as they are (joining them would copy the whole body once more)
+        return held, iterator, not fits(code, headers, held, p.rule, p.limit)
 
     # -- answering ---------------------------------------------------------------------------------
     def _overflow(self, environ, start_response, code, headers, held, rest):
@@ -118,7 +119,7 @@ class OverflowMiddleware:
         content_type = _header(headers, "Content-Type")
         content_encoding = _header(headers, "Content-Encoding")
         try:
-            stored = p.store.put(_chain(held, rest, None), environ.get("PATH_INFO", "/"), content_type,
+            stored = p.store.put(_Chain(held, rest, None), environ.get("PATH_INFO", "/"), content_type,
                                  content_encoding)
         except Exception as e:
             if not isinstance(e, ProxyError):  # e.g. the upstream broke off while we streamed it
@@ -159,16 +160,24 @@ def _hold(first: bytes, iterator, limit: int) -> tuple[list, bool]:
     return held, False
 
 
-def _chain(held: Iterable[bytes], rest: Iterable[bytes], closable) -> Iterable[bytes]:
-    class Body:
-        def __iter__(self):
-            yield from held
-            yield from rest
+class _Chain:
+    """The held chunks, then the rest of the body; close() closes `closable` (the app's answer).
+    A class of its own, not one made per answer: a class is always in a reference cycle, so one
+    made per answer kept its chunks (up to the limit's worth) alive until the cyclic garbage
+    collector got to it, often many answers later, not just until the server was done with them."""
 
-        def close(self):
-            _close(closable)
+    __slots__ = ("held", "rest", "closable")
 
-    return Body()
+    def __init__(self, held: Iterable[bytes], rest: Iterable[bytes], closable):
+        self.held, self.rest, self.closable = held, rest, closable
+
+    def __iter__(self):
+        yield from self.held
+        yield from self.rest
+
+    def close(self):
+        _close(self.closable)
+
 
 
 def _close(app_iter) -> None:

@@ -16,7 +16,10 @@ from ..signing import CLOCK_SKEW, EXPIRED_TOKEN, Rejection, Signer
 # Bodies up to this size are read before we answer, so a failure while reading them is a clean
 # 502 rather than a cut connection; larger ones are relayed as they arrive.
 BUFFER_LIMIT = 1024 * 1024
-CHUNK = 64 * 1024
+# Larger answers are relayed in reads of up to this size (an upstream chunk smaller than it comes
+# as it is). Each read costs its trip through the server's layers and a send of its own: 64 KiB
+# reads made a 1 MiB answer cost about 0.5 ms more CPU than 256 KiB ones (1 MiB reads: no less).
+CHUNK = 256 * 1024
 
 
 @dataclass

@@ -67,7 +67,10 @@ def load_before_fork(app) -> None:
 def run(app, host: str, port: int, threads: int = THREADS, processes: int = 1, banner: str = "") -> int:
     """Serve `app` (made by create_app) until SIGTERM or SIGINT; returns 0 then, or 1 if the port
     could not be opened. The banner is printed once the port accepts connections."""
+    from ..memory import keep_heap_tops
+
     _raise_descriptor_limit()
+    keep_heap_tops()  # before the worker processes are forked: theirs too
     try:
         listener = _listen(host, port)
     except OSError as e:

@@ -175,23 +175,52 @@ def serve(sock: socket.socket, conn: h11.Connection, request: h11.Request, envir
 def _write(sock: socket.socket, conn: h11.Connection, state: dict, body: BodyReader, result) -> None:
     """Send the answer: its head with the first chunk of its body (one write for small answers)."""
     try:
-        pending = b""
+        head = None
         for chunk in result:
             if not chunk:
                 continue
             if not state.get("sent"):
-                pending = _head(conn, state, body)
+                head = _head(conn, state, body)
                 state["sent"] = True
-            sock.sendall(pending + conn.send(h11.Data(data=chunk)))
-            pending = b""
+            _send(sock, head, conn.send_with_data_passthrough(h11.Data(data=chunk)))
+            head = None
         if not state.get("sent"):
-            pending = _head(conn, state, body)
+            head = _head(conn, state, body)
             state["sent"] = True
-        sock.sendall(pending + conn.send(h11.EndOfMessage()))
+        _send(sock, head, conn.send_with_data_passthrough(h11.EndOfMessage()))
     finally:
         close = getattr(result, "close", None)
         if close is not None:
             close()
+
+
+def _send(sock: socket.socket, head: bytes | None, framed: list[bytes]) -> None:
+    """sendall() of the head (if any) and a chunk as h11 framed it (its size line, the chunk itself,
+    its CRLF), gathered by the kernel (sendmsg) rather than joined here: joining copied every chunk
+    of a large answer once more. As with sendall(), the whole write must be done within the
+    socket's timeout (IO_TIMEOUT), not each of its parts."""
+    parts = [memoryview(p) for p in ([head] if head else []) + framed if p]
+    timeout = sock.gettimeout()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        while parts:
+            _drop_sent(parts, sock.sendmsg(parts))
+            if parts and deadline is not None:  # a partial send: the rest within what is left
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("timed out")
+                sock.settimeout(left)
+    finally:
+        if sock.gettimeout() != timeout:
+            sock.settimeout(timeout)
+
+
+def _drop_sent(parts: list[memoryview], sent: int) -> None:
+    """Take the first `sent` bytes off the parts still to send."""
+    while sent and sent >= parts[0].nbytes:
+        sent -= parts.pop(0).nbytes
+    if sent:
+        parts[0] = parts[0][sent:]
 
 
 def _internal_error(environ: dict, start_response):
