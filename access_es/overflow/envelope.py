@@ -184,7 +184,7 @@ def _ascii_fits(chunks: Sequence[bytes], room: int, ensure_ascii: bool, least: i
                 return False
             left -= len(piece)
             start += len(piece)
-    return True
+    return size <= room  # all counted (nothing at all, when the body is empty: no room is then too little)
 
 
 def smallest_envelope(status: int, headers: list[tuple[str, str]], body_length: int, rule: EnvelopeRule) -> int:
