@@ -174,7 +174,9 @@ class ProxiedRequests:
     def __call__(self, environ: dict, start_response):
         if _for_flask(environ):
             return self.flask_wsgi_app(environ, start_response)
-        req = Request(environ)
+        # Not kept in the environ (Werkzeug's default): the request and its environ would make a
+        # reference cycle that only the garbage collector frees, for every proxied request.
+        req = Request(environ, populate_request=False)
         record = record_of(environ)
         record.path = req.path
         try:
