@@ -19,24 +19,32 @@ def respond(error: ProxyError) -> Response:
     return Response(body, status=status, headers=headers)
 
 
+def named_error(e: Exception, method: str, path: str) -> ProxyError:
+    """Any exception a request's handling raised, as one of our named errors, logged as it must be:
+    ours of 500 and over by their reason, anything unnamed with its trace (which goes to the log,
+    never to the client). Called while `e` is being handled (the trace is the current one). For
+    Flask's handlers below and for the proxy's path outside Flask (proxy/views.py)."""
+    if isinstance(e, ProxyError):
+        if e.status >= 500:
+            log.error("%s: %s", e.error_type, e.reason)
+        return e
+    if isinstance(e, HTTPException):
+        return from_http_exception(e)
+    log.exception("unexpected error handling %s %s", method, path)
+    return InternalError(f"access-es failed unexpectedly ({type(e).__name__}); see its log")
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ProxyError)
     def proxy_error(e: ProxyError):
         if isinstance(e, Unauthorized) and request.method in ("GET", "HEAD") and wants_page(request.headers):
             return _to_login(e)
-        if e.status >= 500:
-            log.error("%s: %s", e.error_type, e.reason)
-        return respond(e)
+        return respond(named_error(e, request.method, request.path))
 
     @app.errorhandler(HTTPException)
-    def http_error(e: HTTPException):
-        return respond(from_http_exception(e))
-
     @app.errorhandler(Exception)
-    def unexpected(e: Exception):
-        # The trace goes to the log, never to the client.
-        log.exception("unexpected error handling %s %s", request.method, request.path)
-        return respond(InternalError(f"access-es failed unexpectedly ({type(e).__name__}); see its log"))
+    def other_error(e: Exception):
+        return respond(named_error(e, request.method, request.path))
 
 
 def _to_login(e: Unauthorized):

@@ -10,12 +10,11 @@ navigating to a proxied page (the Flask route below), whose answer may be a trip
 """
 from __future__ import annotations
 
-import logging
 from typing import Iterable
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import EnvironHeaders, Headers, HeaderSet
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES, parse_set_header
 from werkzeug.routing import PathConverter
 from werkzeug.utils import redirect
@@ -24,13 +23,13 @@ from werkzeug.wrappers import Request
 from ..access import cross_site_denial, product_could_allow, readonly_denial, safe_to_repeat
 from ..auth import SESSION_COOKIE, who_is_asking
 from ..browser import wants_page
-from ..errors import Forbidden, InternalError, ProxyError, Unauthorized, from_http_exception, render
+from ..error_handlers import named_error
+from ..errors import Forbidden, ProxyError, Unauthorized, render
 from ..iam_roles import iam_role_for, role_name
 from ..record import record_of
 from .request import canonical_query, decoded_segments, raw_path_of, upstream_headers, upstream_path
 from .response import client_headers, rewrite_location
 
-log = logging.getLogger("access_es.errors")
 METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
 OWN_NAMESPACE = "_access-es"
 
@@ -181,17 +180,9 @@ class ProxiedRequests:
         record.path = req.path
         try:
             answer = relay(self.app, req)
-        except ProxyError as e:
-            if e.status >= 500:
-                log.error("%s: %s", e.error_type, e.reason)
-            answer = _refusal(e, environ)
-        except HTTPException as e:
-            answer = _refusal(from_http_exception(e), environ)
         except Exception as e:
-            # The trace goes to the log, never to the client.
-            log.exception("unexpected error handling %s %s", req.method, req.path)
-            answer = _refusal(InternalError(f"access-es failed unexpectedly ({type(e).__name__}); see its log"),
-                              environ)
+            status, headers, body = render(named_error(e, req.method, req.path), environ)
+            answer = Answer(status_line(status, ""), headers, body)
         finally:
             if record.bytes_in is None:
                 record.bytes_in = req.content_length or 0
@@ -203,11 +194,6 @@ class ProxiedRequests:
                 close()
             return []
         return [answer.body] if isinstance(answer.body, bytes) else answer.body
-
-
-def _refusal(error: ProxyError, environ: dict) -> Answer:
-    status, headers, body = render(error, environ)
-    return Answer(f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown').upper()}", headers, body)
 
 
 def _for_flask(environ: dict) -> bool:
