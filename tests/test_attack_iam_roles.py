@@ -32,7 +32,7 @@ from access_es.stores import open_stores
 
 from .conftest import ACCESS_KEY, APP_SECRET, PASSWORDS, REGION, SECRET_KEY, SESSION_TOKEN
 from .test_iam_roles import Env as IamEnv
-from .test_iam_roles import as_the_proxy_with_boto, sign
+from .test_iam_roles import as_the_proxy_with_boto, running, sign
 
 # Many servers and logins per test: `make test` runs these, `make test-fast` leaves them out.
 pytestmark = pytest.mark.slow
@@ -75,8 +75,7 @@ class Env(IamEnv):
 @pytest.fixture
 def env(monkeypatch):
     e = Env()
-    monkeypatch.setattr(botocore.credentials, "_local_now", lambda: e.now)
-    with e.sts:
+    with running(e, monkeypatch):
         yield e
 
 
@@ -88,13 +87,16 @@ def sts_error(status, code, message):
 
 # ---- every way STS can fail: a 502, never another identity ----------------------------------------
 
-def _without_token(env):
-    original = env.sts.__class__.answer
+def _without(element: str):
+    """An STS whose answer lacks `element` (its XML element, removed)."""
+    def misbehaving(env):
+        original = env.sts.__class__.answer
 
-    def answer(m, t, h, b):
-        status, xml = original(env.sts, m, t, h, b)
-        return status, re.sub(r"<SessionToken>.*?</SessionToken>", "", xml)
-    return answer
+        def answer(m, t, h, b):
+            status, xml = original(env.sts, m, t, h, b)
+            return status, re.sub(rf"<{element}>.*?</{element}>", "", xml)
+        return answer
+    return misbehaving
 
 
 def _in_the_past(env):
@@ -106,13 +108,6 @@ def _in_the_past(env):
     return answer
 
 
-def _without_expiration(env):
-    original = env.sts.__class__.answer
-
-    def answer(m, t, h, b):
-        status, xml = original(env.sts, m, t, h, b)
-        return status, re.sub(r"<Expiration>.*?</Expiration>", "", xml)
-    return answer
 
 
 STS_FAILURES = {
@@ -124,8 +119,8 @@ STS_FAILURES = {
     "InternalFailure": lambda e: (lambda *a: sts_error(500, "InternalFailure", "An internal error occurred")),
     "HTML": lambda e: (lambda *a: (200, "<html><body>captive portal</body></html>")),
     "malformed": lambda e: (lambda *a: (200, "<AssumeRoleResponse><AssumeRoleResult")),
-    "no session token": _without_token,
-    "no expiration": _without_expiration,
+    "no session token": _without("SessionToken"),
+    "no expiration": _without("Expiration"),
     "expiration in the past": _in_the_past,
 }
 

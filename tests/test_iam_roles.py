@@ -129,12 +129,17 @@ class Env:
                           client_creator=creator, clock=lambda: self.now)
 
 
+def running(e: Env, monkeypatch):
+    """`e` set going: its STS stand-in serving (a context manager), and botocore's clock, by which it
+    decides "expired, refresh", following the test's."""
+    monkeypatch.setattr(botocore.credentials, "_local_now", lambda: e.now)
+    return e.sts
+
+
 @pytest.fixture
 def env(monkeypatch):
     e = Env()
-    # botocore decides "expired, refresh" by its own clock: the test's
-    monkeypatch.setattr(botocore.credentials, "_local_now", lambda: e.now)
-    with e.sts:
+    with running(e, monkeypatch):
         yield e
 
 
