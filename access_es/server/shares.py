@@ -23,7 +23,7 @@ STEP_BACK = 0.002
 PATIENCE = 0.02
 
 _SLOT = struct.Struct("q")
-ABSENT = -1  # a slot whose process has ended and is not yet replaced
+ABSENT = -1  # a slot whose process has ended (not yet replaced) or is stopping: nobody waits for it
 
 
 class ConnectionShares:
