@@ -53,7 +53,8 @@ def test_login_then_an_oversized_kibana_fetch_arrives_whole(overflow_proxy, over
     chrome.find_element(By.ID, "username").send_keys("alice")
     chrome.find_element(By.ID, "password").send_keys(PASSWORDS["alice"])
     chrome.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(chrome, 30).until(lambda d: d.current_url.endswith("/_dashboards/"))
+    # the address changes when the navigation commits, before the page is parsed: wait for both
+    WebDriverWait(chrome, 30).until(lambda d: d.current_url.endswith("/_dashboards/") and d.find_elements(By.ID, "search"))
 
     chrome.find_element(By.ID, "search").click()               # an ordinary search works
     WebDriverWait(chrome, 30).until(lambda d: "hits" in d.find_element(By.ID, "status").text)
